@@ -1,0 +1,165 @@
+// Front door of the dataset component: a snapshot of the store's behaviour as
+// dense matrices, and the splitters used by offline evaluation.
+//
+// Layout: users and items are remapped to dense indexes [0, n) in the order
+// they are first seen by the store (IdMap). Interactions are aggregated per
+// (user, item): weight = sum over events of type_weight(value) * decay(age),
+// where decay(age) = 0.5^(age / half_life) when a half life is set. Pairs whose
+// total weight is <= 0 (only negative feedback) are dropped from the positive
+// matrix. For explicit ratings the latest rating value is kept separately.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tailor/data/data.h"
+
+namespace tailor::store { class Store; }
+
+namespace tailor::dataset {
+
+// String id <-> dense index. Lookups are O(1).
+class IdMap {
+ public:
+  // Returns the index of id, adding it when new.
+  std::uint32_t add(const std::string& id);
+  std::optional<std::uint32_t> find(const std::string& id) const;
+  const std::string& id(std::uint32_t index) const { return ids_[index]; }
+  std::uint32_t size() const { return static_cast<std::uint32_t>(ids_.size()); }
+  const std::vector<std::string>& ids() const { return ids_; }
+
+ private:
+  std::vector<std::string> ids_;
+  std::unordered_map<std::string, std::uint32_t> index_;
+};
+
+// Compressed sparse rows of float weights. Row r's entries are
+// cols[indptr[r] .. indptr[r+1]) with matching values, columns sorted ascending.
+struct CsrMatrix {
+  std::uint32_t rows = 0;
+  std::uint32_t cols = 0;
+  std::vector<std::uint64_t> indptr{0};
+  std::vector<std::uint32_t> indices;
+  std::vector<float> values;
+
+  std::size_t nnz() const { return indices.size(); }
+  std::span<const std::uint32_t> row_indices(std::uint32_t r) const {
+    return {indices.data() + indptr[r], indices.data() + indptr[r + 1]};
+  }
+  std::span<const float> row_values(std::uint32_t r) const {
+    return {values.data() + indptr[r], values.data() + indptr[r + 1]};
+  }
+  std::uint32_t row_size(std::uint32_t r) const {
+    return static_cast<std::uint32_t>(indptr[r + 1] - indptr[r]);
+  }
+  // Binary search in row r; nullopt when (r, c) is not stored.
+  std::optional<float> at(std::uint32_t r, std::uint32_t c) const;
+  CsrMatrix transpose() const;
+};
+
+// One aggregated (user, item) interaction.
+struct Interaction {
+  std::uint32_t user = 0;
+  std::uint32_t item = 0;
+  float weight = 0;        // aggregated event weight (after decay), > 0
+  Timestamp timestamp = 0; // latest event between the pair
+  std::optional<float> rating;  // latest explicit rating, if any
+};
+
+// Builds a CSR from interactions (duplicates of a pair are summed).
+CsrMatrix build_csr(std::span<const Interaction> interactions, std::uint32_t rows, std::uint32_t cols,
+                    bool by_item = false);
+
+struct SnapshotOptions {
+  data::EventTypes event_types = data::EventTypes::defaults();
+  // Time decay half life in days; 0 = no decay. Age is measured from `now`
+  // (0 = the newest event in the store).
+  double half_life_days = 0;
+  Timestamp now = 0;
+  // Only events with timestamp < until (0 = all), for global temporal splits.
+  Timestamp until = 0;
+};
+
+// Item metadata carried by the snapshot for filters, cold start and diversity.
+struct ItemMeta {
+  std::vector<std::string> categories;
+  bool hidden = false;
+  bool available = true;
+  Timestamp created_at = 0;
+};
+
+// Everything a recommender trains on. Immutable once built; share it as
+// shared_ptr<const Dataset>.
+struct Dataset {
+  IdMap users;
+  IdMap items;
+  std::vector<Interaction> interactions;  // sorted by (user, timestamp, item)
+  std::vector<ItemMeta> item_meta;        // size == items.size()
+  std::vector<data::Json> user_attributes;  // size == users.size()
+
+  std::uint32_t user_count() const { return users.size(); }
+  std::uint32_t item_count() const { return items.size(); }
+  CsrMatrix user_items() const;  // rows = users
+};
+
+// Reads every user, item and event of the store into a Dataset (with a
+// progress bar unless quiet). Items and users with no events are included so
+// that cold items can be recommended by content later.
+Dataset snapshot(const store::Store& store, const SnapshotOptions& options = {}, bool quiet = true);
+
+// ---------------------------------------------------------------- splits ---
+
+// A split of one dataset's interactions into train and test (and optional
+// validation). Both refer to the same IdMaps of the parent dataset.
+struct Split {
+  std::vector<Interaction> train;
+  std::vector<Interaction> validation;
+  std::vector<Interaction> test;
+};
+
+enum class SplitKind {
+  kRandom,        // per user: a random test_fraction of their interactions
+  kTemporal,      // per user: the latest last_n, or latest test_fraction
+  kLeaveOneOut,   // per user: the single latest interaction
+  kGlobalTemporal,// everything at or after the time quantile 1 - test_fraction
+  kRecbole,       // per user random 8:1:1 train:validation:test (RecBole's RO split)
+};
+
+struct SplitOptions {
+  SplitKind kind = SplitKind::kRandom;
+  double test_fraction = 0.2;
+  std::size_t last_n = 0;            // temporal: when > 0, overrides test_fraction
+  std::uint64_t seed = 42;
+  // Users with fewer interactions than this keep everything in train.
+  std::size_t min_user_interactions = 2;
+};
+
+// Deterministic for a given dataset and options, on every platform: uses its
+// own PRNG (splitmix64), never std::uniform_*_distribution.
+Split split(const Dataset& dataset, const SplitOptions& options);
+
+// K-fold over interactions (for rating metrics): fold f of k is the test set;
+// every interaction is in exactly one test fold.
+std::vector<Split> kfold(const Dataset& dataset, int k, std::uint64_t seed);
+
+SplitKind parse_split_kind(std::string_view name);  // throws InvalidArgument
+
+// Small deterministic PRNG used by splits and models (splitmix64).
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next();
+  // Uniform in [0, n).
+  std::uint64_t below(std::uint64_t n);
+  // Uniform in [0, 1).
+  double uniform();
+
+ private:
+  std::uint64_t state_;
+};
+
+}  // namespace tailor::dataset

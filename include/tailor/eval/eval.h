@@ -1,0 +1,86 @@
+// Front door of the eval component: ranking and rating metrics and the
+// offline evaluation protocol that splits a dataset, fits a model and scores it.
+//
+// Metric definitions (per user u with test set T_u and ranked list L_u of length K,
+// rel_i = 1 when the i-th item of L_u is in T_u; averaged over users with T_u non-empty):
+//   Precision@K = |L_u ∩ T_u| / K
+//   Recall@K    = |L_u ∩ T_u| / |T_u|
+//   F1@K        = 2PR / (P + R)  (per user, 0 when P + R = 0)
+//   HitRate@K   = 1 if |L_u ∩ T_u| > 0
+//   NDCG@K      = DCG / IDCG, DCG = Σ_i rel_i / log2(i + 1) (i from 1), IDCG the DCG of min(K, |T_u|) hits
+//   MAP@K       = (1 / min(K, |T_u|)) Σ_i rel_i · Precision@i
+//   MRR         = 1 / rank of the first hit in the full list asked for (0 when none)
+//   AUC         = fraction of (test positive, non-interacted negative) pairs ranked correctly,
+//                 computed over all candidate items from the full score vector
+//   coverage    = |∪_u L_u| / |items|
+//   diversity   = intra-list diversity: mean over lists of mean pairwise (1 - cos(i, j)),
+//                 cos over the items' training user vectors
+//   novelty     = mean over recommended items of -log2(pop(i) / |users|), pop from train
+//   RMSE, MAE   over (user, item, rating) test triples of a rating predictor.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tailor/dataset/dataset.h"
+#include "tailor/model/model.h"
+
+namespace tailor::eval {
+
+// ---- per-list metrics (pure functions, hand-checkable) ----
+// `ranked` are item ids in rank order (already cut to K), `relevant` is sorted.
+double precision_at_k(std::span<const std::uint32_t> ranked, std::span<const std::uint32_t> relevant, std::size_t k);
+double recall_at_k(std::span<const std::uint32_t> ranked, std::span<const std::uint32_t> relevant, std::size_t k);
+double f1_at_k(std::span<const std::uint32_t> ranked, std::span<const std::uint32_t> relevant, std::size_t k);
+double hit_rate_at_k(std::span<const std::uint32_t> ranked, std::span<const std::uint32_t> relevant, std::size_t k);
+double ndcg_at_k(std::span<const std::uint32_t> ranked, std::span<const std::uint32_t> relevant, std::size_t k);
+double map_at_k(std::span<const std::uint32_t> ranked, std::span<const std::uint32_t> relevant, std::size_t k);
+double reciprocal_rank(std::span<const std::uint32_t> ranked, std::span<const std::uint32_t> relevant);
+// AUC from a full score vector: positives `relevant`, negatives every item not
+// in relevant and not in `excluded` (sorted). Ties count one half.
+double auc(std::span<const float> scores, std::span<const std::uint32_t> relevant,
+           std::span<const std::uint32_t> excluded);
+double rmse(std::span<const double> predicted, std::span<const double> actual);
+double mae(std::span<const double> predicted, std::span<const double> actual);
+
+struct EvalOptions {
+  std::vector<std::size_t> ks{10};
+  bool exclude_seen = true;
+  bool compute_auc = true;
+  bool compute_beyond_accuracy = true;  // coverage, diversity, novelty
+  int threads = 0;
+  bool quiet = true;
+  // Evaluate at most this many users (0 = all), chosen deterministically.
+  std::size_t max_users = 0;
+  // Test items below this rating are not relevant (0 = every test interaction is).
+  double relevance_threshold = 0;
+};
+
+// Metric name -> value ("ndcg@10", "precision@10", "mrr", "auc", "coverage@10",
+// "rmse", ...), plus "users" (evaluated users), "fit_seconds", "eval_seconds".
+using MetricMap = std::map<std::string, double>;
+
+// Evaluates a fitted model against held-out test interactions (indexes of dataset).
+MetricMap evaluate_ranking(const model::Recommender& model, std::span<const dataset::Interaction> train,
+                           std::span<const dataset::Interaction> test, const EvalOptions& options);
+// RMSE / MAE of model.predict over test interactions that carry a rating.
+MetricMap evaluate_rating(const model::Recommender& model, std::span<const dataset::Interaction> test);
+
+// The whole protocol: split, fit, evaluate. With k-fold (folds > 1) the rating
+// metrics are averaged over folds and ranking metrics come from fold 0.
+struct ProtocolOptions {
+  dataset::SplitOptions split;
+  int folds = 0;  // > 1: k-fold cross-validation (rating models)
+  EvalOptions eval;
+  model::FitOptions fit;
+};
+MetricMap run_protocol(const dataset::Dataset& dataset, const std::string& model_name,
+                       const model::Params& params, const ProtocolOptions& options);
+
+// Renders metrics as an aligned text table, rows = metric names.
+std::string format_table(const MetricMap& metrics);
+
+}  // namespace tailor::eval

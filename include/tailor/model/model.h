@@ -1,0 +1,172 @@
+// Front door of the model component: the Recommender interface, the registry
+// that creates models by name, the top-k collector, and the versioned model
+// file format.
+//
+// A recommender is fitted on a Dataset's training interactions and answers
+// for dense indexes of that dataset. Scoring and selection are separate: a
+// model's score_user() fills one score per item (the kernel); recommend()
+// (shared by all models) keeps the best n that pass the filters (the collector).
+//
+// Model file: "TLRM" magic, u32 format version, model name, the model's
+// parameters, the dataset's user and item ids, then the model payload. Loaders
+// accept every older format version they know and reject others with Corruption.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tailor/dataset/dataset.h"
+
+namespace tailor::model {
+
+using dataset::CsrMatrix;
+using dataset::Dataset;
+
+struct ScoredItem {
+  std::uint32_t item = 0;
+  float score = 0;
+};
+
+// Per-call knobs of recommend(); they travel with the call.
+struct RecommendOptions {
+  std::size_t n = 10;
+  bool exclude_seen = true;      // items in the user's training history
+  bool exclude_hidden = true;    // ItemMeta::hidden
+  bool exclude_unavailable = true;
+  std::vector<std::uint32_t> exclude;  // further items to leave out
+  // When set, only items for which this returns true are kept.
+  std::function<bool(std::uint32_t)> filter;
+};
+
+// What a model was fitted on and what it needs at answer time.
+struct FitOptions {
+  int threads = 0;         // 0 = default_thread_count()
+  std::uint64_t seed = 42;
+  bool quiet = true;       // no progress bar
+};
+
+// Hyper-parameters as a flat JSON object; each model documents its keys and
+// rejects unknown ones with InvalidArgument naming the key.
+using Params = nlohmann::json;
+
+class Recommender {
+ public:
+  virtual ~Recommender() = default;
+
+  // Stable name used by the registry and stored in model files ("popular", "itemknn", ...).
+  virtual std::string name() const = 0;
+  virtual Params params() const = 0;
+
+  // Trains on `train` (interactions referring to dataset's id maps). The
+  // dataset supplies id maps and item metadata; its own interactions are not read.
+  // Not safe to call concurrently with anything else on this object.
+  void fit(const Dataset& dataset, std::span<const dataset::Interaction> train, const FitOptions& options);
+
+  // Top-n items for a known user. Safe to call concurrently after fit/load.
+  std::vector<ScoredItem> recommend(std::uint32_t user, const RecommendOptions& options) const;
+
+  // Top-n items for an arbitrary history (new or anonymous users, sessions).
+  std::vector<ScoredItem> recommend_history(std::span<const std::uint32_t> history_items,
+                                            std::span<const float> history_weights,
+                                            const RecommendOptions& options) const;
+
+  // Most similar items to `item` (never the item itself). Empty when the model
+  // has no notion of similarity for it. Safe to call concurrently after fit/load.
+  virtual std::vector<ScoredItem> similar_items(std::uint32_t item, std::size_t n) const = 0;
+
+  // Predicted rating for explicit-feedback models; nullopt for pure rankers.
+  virtual std::optional<float> predict(std::uint32_t /*user*/, std::uint32_t /*item*/) const {
+    return std::nullopt;
+  }
+  virtual bool predicts_ratings() const { return false; }
+
+  // Writes / reads the full model (id maps and history included) in the
+  // versioned format. load() replaces this object's state; throws Corruption
+  // for a bad file, naming what was wrong.
+  void save(std::ostream& out) const;
+  void save_file(const std::string& path) const;
+  std::string save_bytes() const;
+
+  std::uint32_t user_count() const { return user_ids_.size(); }
+  std::uint32_t item_count() const { return item_ids_.size(); }
+  const dataset::IdMap& user_ids() const { return user_ids_; }
+  const dataset::IdMap& item_ids() const { return item_ids_; }
+  // Training history of a user (item indexes sorted, with weights).
+  const CsrMatrix& user_items() const { return user_items_; }
+  const std::vector<dataset::ItemMeta>& item_meta() const { return item_meta_; }
+
+ protected:
+  // The kernel: scores[item] for every item, for a user with this history.
+  // `user` is the index when the user is known, nullopt for a history-only query.
+  // Scores of items the model knows nothing about must be -infinity.
+  virtual void score(std::optional<std::uint32_t> user, std::span<const std::uint32_t> history_items,
+                     std::span<const float> history_weights, std::span<float> scores) const = 0;
+  virtual void fit_model(const CsrMatrix& user_items, std::span<const dataset::Interaction> train,
+                         const FitOptions& options) = 0;
+  virtual void save_payload(std::ostream& out) const = 0;
+  virtual void load_payload(std::istream& in, std::uint32_t format_version) = 0;
+
+  friend std::unique_ptr<Recommender> load_model(std::istream& in);
+
+ private:
+  std::vector<ScoredItem> collect(std::span<const float> scores, std::span<const std::uint32_t> seen,
+                                  const RecommendOptions& options) const;
+  dataset::IdMap user_ids_;
+  dataset::IdMap item_ids_;
+  std::vector<dataset::ItemMeta> item_meta_;
+  CsrMatrix user_items_;
+};
+
+inline constexpr std::uint32_t kModelFormatVersion = 1;
+
+// Creates a model by registry name with hyper-parameters (unknown keys ->
+// InvalidArgument). Names: popular, itemknn, userknn, baseline.
+std::unique_ptr<Recommender> create_model(const std::string& name, const Params& params = Params::object());
+std::vector<std::string> model_names();
+
+std::unique_ptr<Recommender> load_model(std::istream& in);
+std::unique_ptr<Recommender> load_model_file(const std::string& path);
+std::unique_ptr<Recommender> load_model_bytes(const std::string& bytes);
+
+// Keeps the n best (score, item) pairs; ties broken by the smaller item index
+// so results are deterministic. Scores of -inf / NaN are never kept.
+class TopK {
+ public:
+  explicit TopK(std::size_t n) : n_(n) {}
+  void push(std::uint32_t item, float score);
+  // Best first.
+  std::vector<ScoredItem> take();
+
+ private:
+  std::size_t n_;
+  std::vector<ScoredItem> heap_;
+};
+
+// Binary I/O helpers for payloads (little-endian, length-prefixed). Readers
+// throw Corruption on truncation.
+namespace io {
+void write_u32(std::ostream& out, std::uint32_t v);
+void write_u64(std::ostream& out, std::uint64_t v);
+void write_f32(std::ostream& out, float v);
+void write_f64(std::ostream& out, double v);
+void write_string(std::ostream& out, const std::string& s);
+void write_floats(std::ostream& out, std::span<const float> v);
+void write_u32s(std::ostream& out, std::span<const std::uint32_t> v);
+void write_csr(std::ostream& out, const CsrMatrix& m);
+std::uint32_t read_u32(std::istream& in);
+std::uint64_t read_u64(std::istream& in);
+float read_f32(std::istream& in);
+double read_f64(std::istream& in);
+std::string read_string(std::istream& in);
+std::vector<float> read_floats(std::istream& in);
+std::vector<std::uint32_t> read_u32s(std::istream& in);
+CsrMatrix read_csr(std::istream& in);
+}  // namespace io
+
+}  // namespace tailor::model

@@ -1,0 +1,128 @@
+// Front door of the store component: the Store interface that every backend
+// (SQLite today, PostgreSQL later) implements, and the factory that opens one
+// from a URL. Callers only ever see Store and StoreWriter.
+//
+// Durability contract: when StoreWriter::commit() returns, everything written
+// through that writer is on disk and survives kill -9 of the process. Before
+// commit (or if the writer is destroyed without commit) nothing of it is
+// visible, ever: a failed import leaves the store unchanged.
+//
+// Ids: every user and item gets a dense 32-bit index at first insert, stable
+// for the life of the store (deleted ids leave a hole; datasets remap densely).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tailor/data/data.h"
+#include "tailor/data/import.h"
+
+namespace tailor::store {
+
+using data::Event;
+using data::Item;
+using data::User;
+
+// An event as stored: ids already resolved to the store's indexes.
+struct StoredEvent {
+  std::uint32_t user_idx = 0;
+  std::uint32_t item_idx = 0;
+  std::string type;
+  double value = 1.0;
+  Timestamp timestamp = 0;
+  std::string channel;
+};
+
+struct StoreStats {
+  std::uint64_t users = 0;
+  std::uint64_t items = 0;
+  std::uint64_t events = 0;
+  std::map<std::string, std::uint64_t> events_by_type;
+  Timestamp first_event = 0;
+  Timestamp last_event = 0;
+};
+
+// Page through users/items: ids strictly greater than `cursor`, ordered by id.
+struct Page {
+  std::string cursor;  // empty = from the start
+  std::size_t limit = 100;
+};
+
+// A write transaction. Not thread-safe; one writer at a time per store
+// (begin_write blocks while another writer is open).
+class StoreWriter : public data::ImportSink {
+ public:
+  ~StoreWriter() override = default;
+  // Inserts or replaces the user (attributes replaced whole).
+  void put_user(const User& user) override = 0;
+  void put_item(const Item& item) override = 0;
+  // Inserts the event; creates the user and item rows (with empty fields) when
+  // they do not exist yet. False when the same (user, item, type, timestamp)
+  // is already stored.
+  bool put_event(const Event& event) override = 0;
+  // Removes the user and all of their events. False when there was no such user.
+  virtual bool delete_user(const std::string& user_id) = 0;
+  // Removes the item and all events on it.
+  virtual bool delete_item(const std::string& item_id) = 0;
+  // Stores a named binary artifact (a trained model), replacing any older one.
+  virtual void put_artifact(const std::string& name, const std::string& bytes) = 0;
+  // Makes everything durable and visible. The writer cannot be used afterwards.
+  virtual void commit() = 0;
+  // Discards everything; also what the destructor does without commit().
+  virtual void rollback() = 0;
+};
+
+// Thread-safety: every const method may be called concurrently with each
+// other and with one open StoreWriter (readers see the last committed state).
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual std::unique_ptr<StoreWriter> begin_write() = 0;
+
+  virtual std::optional<User> get_user(const std::string& id) const = 0;
+  virtual std::optional<Item> get_item(const std::string& id) const = 0;
+  virtual std::vector<User> list_users(const Page& page) const = 0;
+  virtual std::vector<Item> list_items(const Page& page) const = 0;
+  // Events of one user, newest first, at most limit (0 = all).
+  virtual std::vector<Event> user_events(const std::string& user_id, std::size_t limit = 0) const = 0;
+
+  // Index of an id, if present.
+  virtual std::optional<std::uint32_t> user_index(const std::string& id) const = 0;
+  virtual std::optional<std::uint32_t> item_index(const std::string& id) const = 0;
+
+  // Full scans in index order, for building dataset snapshots. The callback
+  // gets (index, record). Items and users are streamed, never all copied.
+  virtual void scan_users(const std::function<void(std::uint32_t, const User&)>& fn) const = 0;
+  virtual void scan_items(const std::function<void(std::uint32_t, const Item&)>& fn) const = 0;
+  // All events ordered by (timestamp, user_idx, item_idx).
+  virtual void scan_events(const std::function<void(const StoredEvent&)>& fn) const = 0;
+
+  virtual StoreStats stats() const = 0;
+
+  virtual std::optional<std::string> get_artifact(const std::string& name) const = 0;
+
+  // Schema version the store is at (numbered migrations).
+  virtual int schema_version() const = 0;
+  // Backend name: "sqlite", "postgres".
+  virtual std::string backend() const = 0;
+};
+
+struct StoreOptions {
+  bool read_only = false;
+  // SQLite: synchronous=FULL (fsync on every commit). Keep on: it is what makes
+  // an acknowledged write durable across power loss, not only kill -9.
+  bool fsync = true;
+  int busy_timeout_ms = 10000;
+};
+
+// Opens a store from a URL or path: "sqlite:///path/x.db", "path/x.db".
+// Creates the database and runs migrations when it does not exist (unless read_only).
+std::unique_ptr<Store> open_store(const std::string& url, const StoreOptions& options = {});
+
+}  // namespace tailor::store
