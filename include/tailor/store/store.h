@@ -100,7 +100,8 @@ class Store {
   // gets (index, record). Items and users are streamed, never all copied.
   virtual void scan_users(const std::function<void(std::uint32_t, const User&)>& fn) const = 0;
   virtual void scan_items(const std::function<void(std::uint32_t, const Item&)>& fn) const = 0;
-  // All events ordered by (timestamp, user_idx, item_idx).
+  // All events, in the backend's storage order (SQLite: user_idx, item_idx,
+  // type, timestamp). Callers that need another order sort themselves.
   virtual void scan_events(const std::function<void(const StoredEvent&)>& fn) const = 0;
 
   virtual StoreStats stats() const = 0;
