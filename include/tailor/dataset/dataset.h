@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -70,7 +71,10 @@ struct Interaction {
   std::optional<float> rating;  // latest explicit rating, if any
 };
 
-// Builds a CSR from interactions (duplicates of a pair are summed).
+// Builds a CSR from interactions (duplicates of a pair are summed). `rows` x
+// `cols` is the shape of the result: users x items, or with by_item items x
+// users (row = interaction.item, column = interaction.user). Throws
+// InvalidArgument when an interaction lies outside the shape.
 CsrMatrix build_csr(std::span<const Interaction> interactions, std::uint32_t rows, std::uint32_t cols,
                     bool by_item = false);
 
@@ -106,9 +110,35 @@ struct Dataset {
   CsrMatrix user_items() const;  // rows = users
 };
 
+// One already-weighted interaction between string ids, for make_dataset().
+struct RawInteraction {
+  std::string user;
+  std::string item;
+  float weight = 1;
+  Timestamp timestamp = 0;
+  std::optional<float> rating;
+};
+
+// Builds a Dataset directly from interactions, without a Store (tests,
+// bindings, benchmarks). Users and items get indexes in order of first
+// appearance. Repeated (user, item) pairs aggregate as in snapshot(): weights
+// summed, latest timestamp, rating of the latest row that has one. Pairs whose
+// total weight is <= 0 are dropped (their user and item keep their index).
+// Item metadata and user attributes are defaults.
+Dataset make_dataset(std::span<const RawInteraction> rows);
+// Same from dense indexes; ids are the decimal indexes ("0", "1", ...).
+// Throws InvalidArgument when an interaction is outside the counts.
+Dataset make_dataset(std::uint32_t user_count, std::uint32_t item_count,
+                     std::span<const Interaction> interactions);
+
 // Reads every user, item and event of the store into a Dataset (with a
 // progress bar unless quiet). Items and users with no events are included so
-// that cold items can be recommended by content later.
+// that cold items can be recommended by content later. Events of unknown types
+// (EventTypes::weight gives nullopt) are skipped, and so are events whose user
+// or item appeared after the user/item scans (a writer committed in between).
+// With decay and now = 0, ages are measured from the newest event kept
+// (the newest before `until` when that is set). Reads through the Store's
+// const interface only; safe to run while a writer is open.
 Dataset snapshot(const store::Store& store, const SnapshotOptions& options = {}, bool quiet = true);
 
 // ---------------------------------------------------------------- splits ---
@@ -128,6 +158,14 @@ enum class SplitKind {
   kGlobalTemporal,// everything at or after the time quantile 1 - test_fraction
   kRecbole,       // per user random 8:1:1 train:validation:test (RecBole's RO split)
 };
+// Every split except kGlobalTemporal leaves each user at least one training
+// interaction. Outputs keep the dataset's interaction order, (user, timestamp, item).
+// Per-user sizes: random n_test = round(n * test_fraction); temporal last_n or
+// round(n * test_fraction); both clamped to [0, n - 1]. Recbole follows
+// RecBole's Dataset._calcu_split_ids: validation = floor(0.1 n), test =
+// floor(0.1 n), train = the rest; then (test first, then validation) a part
+// whose exact share 0.1 n lies in (0, 1) takes one interaction from train
+// while train keeps more than one. test_fraction is not used by kRecbole.
 
 struct SplitOptions {
   SplitKind kind = SplitKind::kRandom;
@@ -146,14 +184,16 @@ Split split(const Dataset& dataset, const SplitOptions& options);
 // every interaction is in exactly one test fold.
 std::vector<Split> kfold(const Dataset& dataset, int k, std::uint64_t seed);
 
+// "random", "temporal", "leave_one_out" (or "loo"), "global_temporal", "recbole".
 SplitKind parse_split_kind(std::string_view name);  // throws InvalidArgument
+std::string_view split_kind_name(SplitKind kind);
 
 // Small deterministic PRNG used by splits and models (splitmix64).
 class Rng {
  public:
   explicit Rng(std::uint64_t seed) : state_(seed) {}
   std::uint64_t next();
-  // Uniform in [0, n).
+  // Uniform in [0, n) (rejection sampling, no modulo bias); n > 0.
   std::uint64_t below(std::uint64_t n);
   // Uniform in [0, 1).
   double uniform();

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs everything Tailor needs on a fresh Debian 12 machine and builds it.
+# Idempotent: packages already present are skipped, and the build is
+# incremental (ccache keeps compiled objects in ~/.cache/ccache, outside the repo).
+#
+#   scripts/setup.sh            # install + build (Release, warnings as errors)
+#   TAILOR_BUILD_DIR=dir scripts/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: the compiler toolchain and every third-party library, all
+# from the distribution (nothing third-party lives in this repository).
+APT_PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config
+  libsqlite3-dev sqlite3          # embedded store
+  nlohmann-json3-dev              # JSON for attributes, reports, --json output
+  libcli11-dev                    # the tailor command line
+  libfmt-dev                      # formatting in the CLI
+  libicu-dev                      # Unicode NFC normalisation, word breaks (zh/en)
+  zlib1g-dev                      # gzip'd datasets (Amazon, demo events)
+  libeigen3-dev                   # dense linear algebra for models
+  libgtest-dev libgmock-dev       # unit tests
+  libbenchmark-dev                # micro benchmarks in bench/
+  python3 python3-venv            # demo data generator, CLI tests
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# pytest drives the CLI-level tests; use the machine's python3.
+if ! python3 -c 'import pytest' 2>/dev/null; then
+  echo "setup: installing pytest"
+  python3 -m pip install --quiet pytest || python3 -m pip install --quiet --break-system-packages pytest
+fi
+
+BUILD_DIR="${TAILOR_BUILD_DIR:-build}"
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTAILOR_WERROR=ON
+fi
+cmake --build "$BUILD_DIR" -j "$(nproc)"
+echo "setup: built $BUILD_DIR/src/cli/tailor"

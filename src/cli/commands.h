@@ -1,0 +1,55 @@
+// The `tailor` command's subcommands. Each register_* adds one CLI11
+// subcommand whose callback does the work; errors propagate as tailor::Error
+// and are translated to an exit code exactly once, in main.cc.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+namespace tailor::cli {
+
+// Options every subcommand shares.
+struct GlobalOptions {
+  bool quiet = false;    // no progress bars, fewer log lines
+  bool json = false;     // machine-readable output on stdout
+  int threads = 0;       // 0 = all cores (TAILOR_THREADS overrides)
+};
+
+void register_import(CLI::App& app, GlobalOptions& global);
+void register_stats(CLI::App& app, GlobalOptions& global);
+void register_train(CLI::App& app, GlobalOptions& global);
+void register_recommend(CLI::App& app, GlobalOptions& global);
+void register_history(CLI::App& app, GlobalOptions& global);
+void register_similar(CLI::App& app, GlobalOptions& global);
+void register_eval(CLI::App& app, GlobalOptions& global);
+
+// Prints a JSON document on stdout (pretty when stdout is a terminal).
+void print_json(const nlohmann::json& doc);
+
+// Parses repeated "key=value" params into a JSON object; values that parse as
+// numbers or booleans become numbers/booleans. Throws InvalidArgument naming the entry.
+nlohmann::json parse_params(const std::vector<std::string>& entries);
+
+}  // namespace tailor::cli
+
+#include <memory>
+
+namespace tailor::store { class Store; }
+namespace tailor::model { class Recommender; }
+
+namespace tailor::cli {
+
+// Artifact names under which trained models live in the store, so every
+// process (CLI, later the server) that opens the store finds the same model.
+inline constexpr const char* kCurrentModelArtifact = "model:current";
+std::string model_artifact_name(const std::string& model_name);
+
+// Loads the store's current model (or the named one). When the store has none
+// yet, trains `fallback_model` on everything, saves it as current, and says so
+// on stderr; `trained_now` is set when that happened.
+std::unique_ptr<model::Recommender> load_or_train_model(store::Store& store, const std::string& name,
+                                                        const GlobalOptions& global, bool& trained_now);
+
+}  // namespace tailor::cli
