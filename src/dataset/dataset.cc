@@ -5,6 +5,7 @@
 // per (user, item) with
 //   weight = Σ_events type_weight(value) · 0.5^(age_days / half_life_days)
 // (no decay factor when half_life_days == 0), age = max(0, now - timestamp).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
