@@ -125,7 +125,7 @@ def test_demo_recommendations_follow_taste(demo_db):
     groups = truth.get("groups", {})
     runners = [u for u, g in users.items() if g == "runner"][:20]
     assert runners, "the demo data has a runner group"
-    run_cats = set(groups.get("runner", ["running"]))
+    run_cats = set(groups["runner"]["strong"])  # running, fitness
     share = []
     for user in runners:
         out = run_json("recommend", "--db", demo_db, "--user", user, "--n", 10)
