@@ -6,6 +6,10 @@
 // production, a vector in tests). Nothing is written until every file has been
 // read: the caller commits the sink only when import_* returns normally, so a
 // failed import leaves the store unchanged.
+//
+// Threads: each import_* call reads and cleans on the calling thread and calls
+// the sink from that thread only; calls with different sinks may run
+// concurrently.
 #pragma once
 
 #include <cstdint>
@@ -42,8 +46,12 @@ struct ImportPolicy {
   double rating_max = 5.0;
   // Events later than now + max_future_seconds are out of range.
   std::int64_t max_future_seconds = 86400;
-  // Column name -> policy for missing values. Columns not listed: value and
-  // channel default ("1" / ""), timestamp rejects, ids reject.
+  // Target field name ("user", "value", "timestamp", "price", ...; the source
+  // column name is also accepted) -> policy for missing values. Fields not
+  // listed: value and channel default ("1" / ""), type defaults to
+  // ColumnMapping::default_type, event timestamps and ids reject, every other
+  // field stays empty. Item and user timestamps are optional: only a kDefault or
+  // kNow entry applies to them. kNow is only valid for "timestamp".
   std::map<std::string, MissingPolicy> missing;
   EventTypes event_types = EventTypes::defaults();
   // Keep at most this many rejected-row examples in the report.
@@ -64,8 +72,11 @@ struct ColumnMapping {
   std::string default_type = "rating";
   // Separator inside list columns (categories, tags).
   std::string list_separator = "|";
-  // Columns not mapped go into attributes (items/users) or context (events).
+  // Columns not mapped go into attributes (items/users) or context (events);
+  // text that parses as a number stays a number.
   bool keep_unmapped_as_attributes = true;
+  // Field separator of CSV/TSV files; '\0' = by format (',' for kCsv, '\t' for kTsv).
+  char delimiter = '\0';
 };
 
 struct RejectedRow {
@@ -81,8 +92,9 @@ struct ImportReport {
   std::uint64_t items = 0;
   std::uint64_t events = 0;
   std::uint64_t duplicates = 0;       // exact duplicate rows removed
+  std::uint64_t merged = 0;           // repeated user/item ids: the last row won
   std::uint64_t clipped = 0;          // values clipped under OutOfRange::kClip
-  std::uint64_t defaulted = 0;        // missing values filled by policy
+  std::uint64_t defaulted = 0;        // missing values filled by an ImportPolicy::missing entry
   std::map<std::string, std::uint64_t> rejected_by_reason;
   std::vector<RejectedRow> examples;  // first max_examples rejected rows
   double seconds = 0;
@@ -105,9 +117,21 @@ class ImportSink {
 
 enum class FileFormat { kCsv, kTsv, kJsonl };
 
+// The format a file name suggests (.csv, .tsv/.tab, .jsonl/.ndjson/.json, each
+// optionally .gz); nullopt when the name says nothing.
+std::optional<FileFormat> guess_file_format(std::string_view path);
+
 // Generic import of one file (plain or .gz) with a mapping.
+// An empty mapping.fields means the native column names (user_id, item_id,
+// type, value, timestamp, channel, context for events; item_id, title,
+// description, categories, tags, price, hidden, available, created_at,
+// attributes for items; user_id, attributes, labels, comment, created_at for
+// users). Targets a mapping does not name fall back to their native column when
+// the file has it. Extra targets "context.KEY" (events) and "attributes.KEY"
+// (items, users) copy one column into that key.
 // Throws tailor::Error(InvalidArgument) with file, line and field for a
-// malformed file, or for any bad row under OnError::kStrict.
+// malformed file, or for any bad row under OnError::kStrict; NotFound / IO when
+// the file is missing or unreadable, Corruption for a damaged gzip stream.
 ImportReport import_file(const std::string& path, FileFormat format, const ColumnMapping& mapping,
                          const ImportPolicy& policy, ImportSink& sink, bool quiet = true);
 
@@ -127,7 +151,9 @@ ImportReport import_movielens_latest(const std::string& dir, const ImportPolicy&
 ImportReport import_amazon(const std::string& path, const ImportPolicy& policy, ImportSink& sink,
                            bool quiet = true);
 
-// Parses a --map spec "user=userId,item=movieId,value=rating" into mapping.fields.
+// Parses a --map spec "user=userId,item=movieId,value=rating" into mapping.fields
+// (entries replace existing ones). Sources may be "#N"; targets may be
+// "context.KEY" / "attributes.KEY". Throws InvalidArgument naming a malformed entry.
 void parse_mapping_spec(std::string_view spec, ColumnMapping& mapping);
 
 }  // namespace tailor::data
