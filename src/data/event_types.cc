@@ -53,6 +53,27 @@ std::optional<double> EventTypes::weight(std::string_view name, double value) co
   return t->weight;
 }
 
+std::uint64_t event_fingerprint(const Event& event) {
+  // FNV-1a, 64 bit: stable across platforms and releases, unlike std::hash.
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  auto mix = [&h](const void* data, std::size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t k = 0; k < n; ++k) {
+      h ^= p[k];
+      h *= 0x100000001b3ULL;
+    }
+  };
+  double value = event.value == 0.0 ? 0.0 : event.value;  // -0.0 and 0.0 are the same value
+  mix(&value, sizeof value);
+  mix(event.channel.data(), event.channel.size());
+  mix("\x1f", 1);
+  if (event.context.is_object() && !event.context.empty()) {
+    std::string text = event.context.dump(-1, ' ', false, Json::error_handler_t::replace);
+    mix(text.data(), text.size());
+  }
+  return h;
+}
+
 std::vector<EventType> EventTypes::all() const { return types_; }
 
 void EventTypes::apply_spec(std::string_view spec) {

@@ -12,14 +12,15 @@ namespace tailor::data {
 // ------------------------------------------------------------ EventKeySet ---
 
 bool EventKeySet::insert(std::string_view user, std::string_view item, std::string_view type,
-                         Timestamp timestamp) {
-  // Key layout: user \0 item \0 type \0 8 bytes of timestamp. Ids never hold
+                         Timestamp timestamp, std::uint64_t fingerprint) {
+  // Key layout: user \0 item \0 type \0 8 bytes of timestamp, 8 of fingerprint. Ids never hold
   // NUL (validate_id rejects control characters), so the packing is unambiguous.
   key_.clear();
   key_.append(user).push_back('\0');
   key_.append(item).push_back('\0');
   key_.append(type).push_back('\0');
   key_.append(reinterpret_cast<const char*>(&timestamp), sizeof timestamp);
+  key_.append(reinterpret_cast<const char*>(&fingerprint), sizeof fingerprint);
   if ((size_ + 1) * 4 > slots_.size() * 3) grow();  // keep the load below 3/4
   const std::uint64_t hash = std::hash<std::string_view>{}(key_);
   const std::size_t mask = slots_.size() - 1;
@@ -111,7 +112,8 @@ void ImportSession::reject(std::string_view field, std::string_view reason, std:
 
 void ImportSession::accept_event(const Event& event) {
   if (!staged_items_.empty() || !staged_users_.empty()) flush_entities();
-  if (!event_keys_.insert(event.user_id, event.item_id, event.type, event.timestamp) || !sink_.put_event(event)) {
+  if (!event_keys_.insert(event.user_id, event.item_id, event.type, event.timestamp,
+                          event_fingerprint(event)) || !sink_.put_event(event)) {
     ++report_.duplicates;
     return;
   }

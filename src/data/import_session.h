@@ -18,13 +18,15 @@
 
 namespace tailor::data {
 
-// Exact set of event identities (user, item, type, timestamp). Keys are
+// Exact set of event identities (user, item, type, timestamp, fingerprint;
+// see event_fingerprint in data.h). Keys are
 // packed into one arena string and indexed by an open-addressing table, so
 // inserting costs no allocation per event.
 class EventKeySet {
  public:
   // True when the key was new.
-  bool insert(std::string_view user, std::string_view item, std::string_view type, Timestamp timestamp);
+  bool insert(std::string_view user, std::string_view item, std::string_view type, Timestamp timestamp,
+              std::uint64_t fingerprint);
   std::size_t size() const { return size_; }
 
  private:

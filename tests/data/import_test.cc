@@ -26,7 +26,7 @@ const char* kMessyEvents =
     "u3,i1,rating,7,1529193600,web,\n"                             // 6 rating_out_of_range
     "u3,i2,purchase,1,1529193600\n"                                // 7 wrong_field_count
     "u4,i1,teleport,1,1529193600,web,\n"                           // 8 unknown_event_type
-    "u1,i1,rating,5,2018-06-16T21:00:00-05:00,web,\n"              // 9 duplicate of line 2
+    "u1,i1,rating,4,2018-06-16T21:00:00-05:00,web,\n"              // 9 duplicate of line 2 (same instant, value, channel)
     "u5,i4,view,abc,1529193600,web,\n"                             // 10 invalid_value
     "u6,\"i5\",like,1,1529193600000,\"web\",\"two\nlines\"\n"      // 11-12 ok, ms timestamp, note
     "u7,i6,view,1,1529193601,web,42\n"                             // 13 ok, note is a number

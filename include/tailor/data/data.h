@@ -67,6 +67,14 @@ struct EventType {
   bool scale_by_value = false;
 };
 
+// What makes an event distinct beyond (user, item, type, timestamp): a stable
+// 64-bit FNV-1a hash of its value, channel and context (canonical JSON text).
+// Two events are duplicates only when user, item, type, timestamp and this
+// fingerprint all agree, so an exact repeated row is removed while two
+// different tags given to one movie in the same second are both kept.
+// The value is persisted by stores: never change the hash.
+std::uint64_t event_fingerprint(const Event& event);
+
 // The configurable set of event types. Unknown types are rejected at import
 // unless allow_unknown is set, in which case they get default_weight.
 class EventTypes {
