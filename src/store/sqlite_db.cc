@@ -79,7 +79,6 @@ DbHandle open_connection(const std::string& path, const ConnectionOptions& optio
   // foreign_key_check so a violation is still caught in tests.
   exec(db.get(), "PRAGMA foreign_keys=OFF");
   exec(db.get(), "PRAGMA cache_size=-" + std::to_string(options.cache_kib));
-  exec(db.get(), "PRAGMA temp_store=MEMORY");
   if (options.mode == OpenMode::kReadOnly) {
     // Scans of a large store read every page; mapping them avoids a copy each.
     exec(db.get(), "PRAGMA mmap_size=268435456");

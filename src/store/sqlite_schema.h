@@ -24,6 +24,13 @@ struct Migration {
 // "TLR1": written into the SQLite header of every store.
 inline constexpr std::int32_t kApplicationId = 0x544C5231;
 
+// The current definition of the per-item events index. The writer drops it
+// while bulk-loading an empty events table and recreates it from this at
+// commit (see sqlite_writer.cc); a migration that redefines the index must
+// update it.
+inline constexpr std::string_view kItemIndexName = "events_by_item";
+inline constexpr std::string_view kCreateItemIndex = "CREATE INDEX events_by_item ON events(item_idx)";
+
 // The migrations this build knows, in order.
 std::span<const Migration> builtin_migrations();
 int latest_schema_version(std::span<const Migration> migrations = builtin_migrations());

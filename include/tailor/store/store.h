@@ -62,8 +62,9 @@ class StoreWriter : public data::ImportSink {
   void put_user(const User& user) override = 0;
   void put_item(const Item& item) override = 0;
   // Inserts the event; creates the user and item rows (with empty fields) when
-  // they do not exist yet. False when the same (user, item, type, timestamp)
-  // is already stored.
+  // they do not exist yet. False when the same event is already stored: same
+  // (user, item, type, timestamp) and same data::event_fingerprint (value,
+  // channel, context), the identity the importers deduplicate by.
   bool put_event(const Event& event) override = 0;
   // Removes the user and all of their events. False when there was no such user.
   virtual bool delete_user(const std::string& user_id) = 0;
@@ -101,7 +102,7 @@ class Store {
   virtual void scan_users(const std::function<void(std::uint32_t, const User&)>& fn) const = 0;
   virtual void scan_items(const std::function<void(std::uint32_t, const Item&)>& fn) const = 0;
   // All events, in the backend's storage order (SQLite: user_idx, item_idx,
-  // type, timestamp). Callers that need another order sort themselves.
+  // type, timestamp, fingerprint). Callers that need another order sort themselves.
   virtual void scan_events(const std::function<void(const StoredEvent&)>& fn) const = 0;
 
   virtual StoreStats stats() const = 0;
