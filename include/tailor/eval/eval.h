@@ -14,8 +14,10 @@
 //                 computed over all candidate items from the full score vector
 //   coverage    = |∪_u L_u| / |items|
 //   diversity   = intra-list diversity: mean over lists of mean pairwise (1 - cos(i, j)),
-//                 cos over the items' training user vectors
-//   novelty     = mean over recommended items of -log2(pop(i) / |users|), pop from train
+//                 cos over the items' training user vectors (0 for an item with none);
+//                 lists of fewer than two items are left out; reported for the largest K only
+//   novelty     = mean over recommended items of -log2(pop(i) / |users|), pop = distinct
+//                 training users (clamped to >= 1); per list, then averaged over non-empty lists
 //   RMSE, MAE   over (user, item, rating) test triples of a rating predictor.
 #pragma once
 
@@ -40,9 +42,11 @@ double ndcg_at_k(std::span<const std::uint32_t> ranked, std::span<const std::uin
 double map_at_k(std::span<const std::uint32_t> ranked, std::span<const std::uint32_t> relevant, std::size_t k);
 double reciprocal_rank(std::span<const std::uint32_t> ranked, std::span<const std::uint32_t> relevant);
 // AUC from a full score vector: positives `relevant`, negatives every item not
-// in relevant and not in `excluded` (sorted). Ties count one half.
+// in relevant and not in `excluded` (sorted). Ties count one half; NaN scores
+// count as -infinity; 0.5 when there is no (positive, negative) pair.
 double auc(std::span<const float> scores, std::span<const std::uint32_t> relevant,
            std::span<const std::uint32_t> excluded);
+// NaN for empty input; InvalidArgument when the lengths differ.
 double rmse(std::span<const double> predicted, std::span<const double> actual);
 double mae(std::span<const double> predicted, std::span<const double> actual);
 
@@ -64,13 +68,25 @@ struct EvalOptions {
 using MetricMap = std::map<std::string, double>;
 
 // Evaluates a fitted model against held-out test interactions (indexes of dataset).
+// `train` gives each user's seen items (left out of the lists when
+// options.exclude_seen, and never AUC negatives) and the popularity and item
+// vectors behind novelty and diversity; pass what the model was fitted on (plus
+// any validation part that should be masked). Each test user's list comes from
+// model.score_user() and model.collect() — the same path as recommend(). Users
+// whose relevant test set is empty are skipped. Parallel over users
+// (options.threads); the result does not depend on the thread count.
 MetricMap evaluate_ranking(const model::Recommender& model, std::span<const dataset::Interaction> train,
                            std::span<const dataset::Interaction> test, const EvalOptions& options);
-// RMSE / MAE of model.predict over test interactions that carry a rating.
+// RMSE / MAE of model.predict over test interactions that carry a rating
+// ("rated" = how many; rmse / mae absent when none). InvalidArgument when the
+// model does not predict ratings.
 MetricMap evaluate_rating(const model::Recommender& model, std::span<const dataset::Interaction> test);
 
 // The whole protocol: split, fit, evaluate. With k-fold (folds > 1) the rating
-// metrics are averaged over folds and ranking metrics come from fold 0.
+// metrics are averaged over folds ("rated" summed) and ranking metrics come
+// from fold 0; fit_seconds / eval_seconds are per fold. With a split that has
+// a validation part (recbole) the model trains on train only and validation
+// items are masked at test time, as RecBole does.
 struct ProtocolOptions {
   dataset::SplitOptions split;
   int folds = 0;  // > 1: k-fold cross-validation (rating models)

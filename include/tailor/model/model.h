@@ -7,9 +7,19 @@
 // model's score_user() fills one score per item (the kernel); recommend()
 // (shared by all models) keeps the best n that pass the filters (the collector).
 //
-// Model file: "TLRM" magic, u32 format version, model name, the model's
-// parameters, the dataset's user and item ids, then the model payload. Loaders
-// accept every older format version they know and reject others with Corruption.
+// Model file (little-endian, strings and arrays length-prefixed, see io::):
+//   "TLRM"            4-byte magic
+//   u32               format version (kModelFormatVersion)
+//   string            model name (registry name)
+//   string            parameters as JSON (every key, defaults filled in)
+//   u32 n + strings   user ids, in index order
+//   u32 n + strings   item ids, in index order
+//   per item          u32 n + category strings, u32 flags (1 hidden, 2 available), u64 created_at
+//   csr               training history, users x items
+//   ...               the model's payload (save_payload)
+//   "TLRE"            4-byte end marker
+// Loaders accept every older format version they know and reject others,
+// bad magic and truncation with Corruption.
 #pragma once
 
 #include <cstdint>
@@ -55,6 +65,18 @@ struct FitOptions {
 // rejects unknown ones with InvalidArgument naming the key.
 using Params = nlohmann::json;
 
+// One hyper-parameter of a model: the single place its name, type, default,
+// range and doc live (CLI help and parameter docs are generated from it).
+struct ParamSpec {
+  enum class Kind { kInt, kDouble, kBool };
+  std::string name;
+  Kind kind = Kind::kDouble;
+  double default_value = 0;  // bools: 0 / 1
+  double min = 0;            // inclusive range, ints and doubles
+  double max = 0;
+  std::string doc;
+};
+
 class Recommender {
  public:
   virtual ~Recommender() = default;
@@ -68,13 +90,28 @@ class Recommender {
   // Not safe to call concurrently with anything else on this object.
   void fit(const Dataset& dataset, std::span<const dataset::Interaction> train, const FitOptions& options);
 
-  // Top-n items for a known user. Safe to call concurrently after fit/load.
+  // Top-n items for a known user, best first. Throws InvalidArgument for an
+  // index >= user_count(). Safe to call concurrently after fit/load.
   std::vector<ScoredItem> recommend(std::uint32_t user, const RecommendOptions& options) const;
 
   // Top-n items for an arbitrary history (new or anonymous users, sessions).
+  // history_weights is empty (every weight 1) or as long as history_items;
+  // repeated items are merged (weights summed). exclude_seen leaves out the
+  // history. Safe to call concurrently after fit/load.
   std::vector<ScoredItem> recommend_history(std::span<const std::uint32_t> history_items,
                                             std::span<const float> history_weights,
                                             const RecommendOptions& options) const;
+
+  // The kernel for a known user: scores.size() == item_count(), one score per
+  // item, -infinity where the model knows nothing. Used by evaluation, which
+  // needs the full vector (AUC). Safe to call concurrently after fit/load.
+  void score_user(std::uint32_t user, std::span<float> scores) const;
+
+  // The collector behind recommend(): the best options.n items of `scores`
+  // (ties to the smaller index, -inf / NaN never kept) that pass the filters.
+  // `seen` (sorted ascending) is left out when options.exclude_seen. Thread-safe.
+  std::vector<ScoredItem> collect(std::span<const float> scores, std::span<const std::uint32_t> seen,
+                                  const RecommendOptions& options) const;
 
   // Most similar items to `item` (never the item itself). Empty when the model
   // has no notion of similarity for it. Safe to call concurrently after fit/load.
@@ -115,8 +152,6 @@ class Recommender {
   friend std::unique_ptr<Recommender> load_model(std::istream& in);
 
  private:
-  std::vector<ScoredItem> collect(std::span<const float> scores, std::span<const std::uint32_t> seen,
-                                  const RecommendOptions& options) const;
   dataset::IdMap user_ids_;
   dataset::IdMap item_ids_;
   std::vector<dataset::ItemMeta> item_meta_;
@@ -129,7 +164,11 @@ inline constexpr std::uint32_t kModelFormatVersion = 1;
 // InvalidArgument). Names: popular, itemknn, userknn, baseline.
 std::unique_ptr<Recommender> create_model(const std::string& name, const Params& params = Params::object());
 std::vector<std::string> model_names();
+// The hyper-parameters a model accepts; throws InvalidArgument for an unknown name.
+std::vector<ParamSpec> model_param_specs(const std::string& name);
 
+// Reads a model written by save(). Corruption for a damaged or unknown file,
+// NotFound / IO when the file cannot be opened.
 std::unique_ptr<Recommender> load_model(std::istream& in);
 std::unique_ptr<Recommender> load_model_file(const std::string& path);
 std::unique_ptr<Recommender> load_model_bytes(const std::string& bytes);
@@ -139,6 +178,9 @@ std::unique_ptr<Recommender> load_model_bytes(const std::string& bytes);
 class TopK {
  public:
   explicit TopK(std::size_t n) : n_(n) {}
+  // True when push(item, score) would keep the pair right now; lets callers
+  // skip expensive filters for candidates that cannot make the list.
+  bool accepts(std::uint32_t item, float score) const;
   void push(std::uint32_t item, float score);
   // Best first.
   std::vector<ScoredItem> take();
