@@ -27,7 +27,7 @@ void print_items(const std::string& heading, const nlohmann::json& items) {
   for (const auto& it : items) {
     std::string cats;
     if (it.contains("categories"))
-      for (const auto& c : it["categories"]) cats += (cats.empty() ? "" : "/") + c.get<std::string>();
+      for (const auto& c : it["categories"]) cats += (cats.empty() ? "" : ", ") + c.get<std::string>();
     std::printf("%3d. %-14s %8.4f  %s%s%s\n", rank++, it["item"].get<std::string>().c_str(),
                 it["score"].get<double>(), it.value("title", std::string()).c_str(), cats.empty() ? "" : "  [",
                 cats.empty() ? "" : (cats + "]").c_str());

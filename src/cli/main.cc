@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
                "Import behaviour data, train recommenders, evaluate them offline, ask for recommendations."};
   app.set_version_flag("--version", "tailor 0.1.0");
   app.require_subcommand(1);
+  app.fallthrough();  // --quiet and --threads also work after the subcommand
   cli::GlobalOptions global;
   app.add_flag("-q,--quiet", global.quiet, "No progress bars and fewer log lines");
   app.add_option("--threads", global.threads, "Worker threads (0 = all cores)")->check(CLI::Range(0, 1024));

