@@ -78,7 +78,7 @@ std::optional<Timestamp> parse_timestamp(std::string_view text) {
   }
 
   std::size_t pos = 0;
-  int y, mo, d, h = 0, mi = 0, sec = 0;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
   if (!read_int(text, pos, 4, y) || pos >= text.size() || text[pos++] != '-') return std::nullopt;
   if (!read_int(text, pos, 2, mo) || pos >= text.size() || text[pos++] != '-') return std::nullopt;
   if (!read_int(text, pos, 2, d)) return std::nullopt;
@@ -107,7 +107,7 @@ std::optional<Timestamp> parse_timestamp(std::string_view text) {
         ++pos;
       } else if (z == '+' || z == '-') {
         ++pos;
-        int oh, om = 0;
+        int oh = 0, om = 0;
         if (!read_int(text, pos, 2, oh)) return std::nullopt;
         if (pos < text.size() && text[pos] == ':') ++pos;
         if (pos < text.size() && !read_int(text, pos, 2, om)) return std::nullopt;
