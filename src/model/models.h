@@ -25,6 +25,9 @@ std::unique_ptr<Recommender> make_popular(const Params& params);
 std::unique_ptr<Recommender> make_itemknn(const Params& params);
 std::unique_ptr<Recommender> make_userknn(const Params& params);
 std::unique_ptr<Recommender> make_baseline(const Params& params);
+// @implicit-models
+// @rating-models
+// @content-models
 
 // Top-k cosine neighbours of every row of `rows` (R x C), with shrinkage:
 //   sim(a, b) = Σ_c x_ac · x_bc / (‖x_a‖ · ‖x_b‖ + shrink),  b ≠ a, sim > 0

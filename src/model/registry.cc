@@ -19,6 +19,9 @@ const Entry kEntries[] = {
     {"itemknn", detail::make_itemknn, detail::itemknn_param_specs},
     {"userknn", detail::make_userknn, detail::userknn_param_specs},
     {"baseline", detail::make_baseline, detail::baseline_param_specs},
+    // @implicit-models (als, bpr, ease, rp3beta)
+    // @rating-models (svd, svdpp)
+    // @content-models (bm25, hybrid)
 };
 
 const Entry& find_entry(const std::string& name) {
