@@ -82,6 +82,8 @@ struct EvalArgs {
   std::size_t max_users = 0;
   double relevance_threshold = 0;
   bool include_seen = false;
+  std::string split_dir;
+  std::string rankings;
   SnapshotArgs snapshot;
 };
 
@@ -107,12 +109,25 @@ void run_eval(const EvalArgs& args, const GlobalOptions& global) {
   options.fit.threads = global.threads;
   options.fit.seed = args.seed;
   options.fit.quiet = options.eval.quiet;
-  eval::MetricMap metrics = eval::run_protocol(data, args.model, parse_params(args.params), options);
+  eval::MetricMap metrics;
+  if (!args.rankings.empty()) {
+    TAILOR_CHECK_ARG(!args.split_dir.empty(), "--rankings needs --split-dir (the split the rankings were made on)");
+    dataset::Split split = read_split_dir(args.split_dir, data);
+    std::vector<dataset::Interaction> seen(split.train);
+    seen.insert(seen.end(), split.validation.begin(), split.validation.end());
+    metrics = eval::evaluate_rankings(read_rankings(args.rankings, data), data.item_count(), seen, split.test,
+                                      options.eval);
+  } else if (!args.split_dir.empty()) {
+    metrics = eval::run_on_split(data, read_split_dir(args.split_dir, data), args.model, parse_params(args.params),
+                                 options);
+  } else {
+    metrics = eval::run_protocol(data, args.model, parse_params(args.params), options);
+  }
   if (global.json) {
     nlohmann::json doc = nlohmann::json::object();
     for (const auto& [name, value] : metrics) doc[name] = value;
-    doc["model"] = args.model;
-    doc["split"] = args.split;
+    doc["model"] = args.rankings.empty() ? args.model : "rankings:" + args.rankings;
+    doc["split"] = args.split_dir.empty() ? args.split : "dir:" + args.split_dir;
     doc["seed"] = args.seed;
     print_json(doc);
   } else {
@@ -178,6 +193,9 @@ void register_eval(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--max-users", args->max_users, "Evaluate at most this many users (0 = all)");
   cmd->add_option("--relevance-threshold", args->relevance_threshold, "Test items rated below this are not relevant");
   cmd->add_flag("--include-seen", args->include_seen, "Do not exclude training items from the ranking");
+  cmd->add_option("--split-dir", args->split_dir, "Use the split in this folder (written by tailor split) instead of --split");
+  cmd->add_option("--rankings", args->rankings,
+                  "Score these rankings (TSV user_id, item_id, best first) made elsewhere on --split-dir's split");
   add_snapshot_options(cmd, args->snapshot);
   cmd->add_flag("--json", global.json, "Print metrics as one JSON object");
   cmd->callback([args, &global] { run_eval(*args, global); });

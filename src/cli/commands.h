@@ -24,6 +24,7 @@ void register_recommend(CLI::App& app, GlobalOptions& global);
 void register_history(CLI::App& app, GlobalOptions& global);
 void register_similar(CLI::App& app, GlobalOptions& global);
 void register_eval(CLI::App& app, GlobalOptions& global);
+void register_split(CLI::App& app, GlobalOptions& global);
 
 // Prints a JSON document on stdout (pretty when stdout is a terminal).
 void print_json(const nlohmann::json& doc);
@@ -35,6 +36,9 @@ nlohmann::json parse_params(const std::vector<std::string>& entries);
 }  // namespace tailor::cli
 
 #include <memory>
+
+#include "tailor/dataset/dataset.h"
+#include "tailor/eval/eval.h"
 
 namespace tailor::store { class Store; }
 namespace tailor::model { class Recommender; }
@@ -51,5 +55,11 @@ std::string model_artifact_name(const std::string& model_name);
 // on stderr; `trained_now` is set when that happened.
 std::unique_ptr<model::Recommender> load_or_train_model(store::Store& store, const std::string& name,
                                                         const GlobalOptions& global, bool& trained_now);
+
+// Reads train.tsv / valid.tsv / test.tsv written by `tailor split`; ids are
+// resolved through `data`'s id maps. InvalidArgument names file, line, field.
+dataset::Split read_split_dir(const std::string& dir, const dataset::Dataset& data);
+// Reads external rankings (TSV: user_id, item_id; best first per user).
+eval::Rankings read_rankings(const std::string& path, const dataset::Dataset& data);
 
 }  // namespace tailor::cli

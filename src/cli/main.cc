@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
   cli::register_recommend(app, global);
   cli::register_similar(app, global);
   cli::register_eval(app, global);
+  cli::register_split(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

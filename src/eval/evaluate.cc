@@ -10,6 +10,7 @@
 // averaged sequentially afterwards, so results do not depend on thread count.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "tailor/eval/eval.h"
 
@@ -46,17 +47,21 @@ double item_cosine(const CsrMatrix& item_users, const std::vector<double>& norms
   return dot / (norms[a] * norms[b]);
 }
 
-}  // namespace
+// Produces user's ranked list (best first, at most max_k) into `top`, and may
+// fill `scores` (size n_items) with the full score vector; returns whether it
+// did (AUC needs the full vector).
+using ListProducer = std::function<bool(std::uint32_t user, int worker, std::span<const std::uint32_t> seen,
+                                        std::vector<float>& scores, std::vector<model::ScoredItem>& top)>;
 
-MetricMap evaluate_ranking(const model::Recommender& model, std::span<const dataset::Interaction> train,
-                           std::span<const dataset::Interaction> test, const EvalOptions& options) {
+// The one evaluation loop behind evaluate_ranking and evaluate_rankings.
+MetricMap evaluate_lists(std::uint32_t n_users, std::uint32_t n_items, std::span<const dataset::Interaction> train,
+                         std::span<const dataset::Interaction> test, const EvalOptions& options,
+                         const ListProducer& produce) {
   std::vector<std::size_t> ks = options.ks;
   std::sort(ks.begin(), ks.end());
   ks.erase(std::unique(ks.begin(), ks.end()), ks.end());
   TAILOR_CHECK_ARG(!ks.empty() && ks.front() > 0, "evaluate: ks must be a non-empty list of cut-offs > 0");
   const std::size_t max_k = ks.back();
-  const std::uint32_t n_users = model.user_count();
-  const std::uint32_t n_items = model.item_count();
 
   const CsrMatrix train_by_user = dataset::build_csr(train, n_users, n_items);
   const CsrMatrix item_users = train_by_user.transpose();
@@ -98,19 +103,21 @@ MetricMap evaluate_ranking(const model::Recommender& model, std::span<const data
 
   const int workers = worker_count(options.threads, users.size());
   std::vector<std::vector<float>> score_buffers(static_cast<std::size_t>(workers));
-  model::RecommendOptions recommend_options;
-  recommend_options.n = max_k;
-  recommend_options.exclude_seen = options.exclude_seen;
+  std::vector<std::vector<model::ScoredItem>> top_buffers(static_cast<std::size_t>(workers));
+  bool any_full_scores = false;
   Progress progress("evaluate", users.size(), options.quiet);
 
   parallel_for_worker(0, users.size(), options.threads, [&](std::size_t row, int worker) {
     const std::uint32_t user = users[row];
     std::vector<float>& scores = score_buffers[static_cast<std::size_t>(worker)];
+    std::vector<model::ScoredItem>& top = top_buffers[static_cast<std::size_t>(worker)];
     scores.resize(n_items);
-    model.score_user(user, scores);
+    top.clear();
     const auto seen = train_by_user.row_indices(user);
     const auto relevant = relevant_by_user.row_indices(user);
-    const std::vector<model::ScoredItem> top = model.collect(scores, seen, recommend_options);
+    const bool full_scores = produce(user, worker, seen, scores, top);
+    TAILOR_ASSERT(top.size() <= max_k);
+    if (full_scores && row == 0) any_full_scores = true;
 
     std::uint32_t* list = lists.data() + row * max_k;
     for (std::size_t rank = 0; rank < top.size(); ++rank) list[rank] = top[rank].item;
@@ -133,7 +140,7 @@ MetricMap evaluate_ranking(const model::Recommender& model, std::span<const data
       at_k[kNovelty] = cut > 0 ? info / static_cast<double>(cut) : 0;
     }
     values[col_mrr] = reciprocal_rank(ranked, relevant);
-    if (options.compute_auc) values[col_auc] = auc(scores, relevant, seen);
+    if (options.compute_auc && full_scores) values[col_auc] = auc(scores, relevant, seen);
     if (options.compute_beyond_accuracy && ranked.size() >= 2) {
       // ILD = mean over pairs a < b of (1 - cos(a, b))
       double sum = 0;
@@ -168,7 +175,7 @@ MetricMap evaluate_ranking(const model::Recommender& model, std::span<const data
     out["hit" + at] = mean_of(k_pos * kPerK + kHit);
   }
   out["mrr"] = mean_of(col_mrr);
-  if (options.compute_auc) out["auc"] = mean_of(col_auc);
+  if (options.compute_auc && any_full_scores) out["auc"] = mean_of(col_auc);
   if (options.compute_beyond_accuracy) {
     for (std::size_t k_pos = 0; k_pos < ks.size(); ++k_pos) {
       const std::size_t k = ks[k_pos];
@@ -206,6 +213,47 @@ MetricMap evaluate_ranking(const model::Recommender& model, std::span<const data
   }
   out["users"] = n_eval;
   return out;
+}
+
+}  // namespace
+
+MetricMap evaluate_ranking(const model::Recommender& model, std::span<const dataset::Interaction> train,
+                           std::span<const dataset::Interaction> test, const EvalOptions& options) {
+  model::RecommendOptions recommend_options;
+  recommend_options.exclude_seen = options.exclude_seen;
+  std::size_t max_k = 0;
+  for (std::size_t k : options.ks) max_k = std::max(max_k, k);
+  recommend_options.n = max_k;
+  return evaluate_lists(model.user_count(), model.item_count(), train, test, options,
+                        [&](std::uint32_t user, int, std::span<const std::uint32_t> seen, std::vector<float>& scores,
+                            std::vector<model::ScoredItem>& top) {
+                          model.score_user(user, scores);
+                          top = model.collect(scores, seen, recommend_options);
+                          return true;
+                        });
+}
+
+MetricMap evaluate_rankings(const Rankings& rankings, std::uint32_t n_items,
+                            std::span<const dataset::Interaction> train, std::span<const dataset::Interaction> test,
+                            const EvalOptions& options) {
+  std::size_t max_k = 0;
+  for (std::size_t k : options.ks) max_k = std::max(max_k, k);
+  for (const auto& list : rankings)
+    for (std::uint32_t item : list) TAILOR_CHECK_ARG(item < n_items, "rankings: item index out of range");
+  return evaluate_lists(static_cast<std::uint32_t>(rankings.size()), n_items, train, test, options,
+                        [&](std::uint32_t user, int, std::span<const std::uint32_t> seen, std::vector<float>&,
+                            std::vector<model::ScoredItem>& top) {
+                          // Same rules as the collector: seen items out when asked, no repeats.
+                          float score = static_cast<float>(max_k);
+                          for (std::uint32_t item : rankings[user]) {
+                            if (top.size() == max_k) break;
+                            if (options.exclude_seen && std::binary_search(seen.begin(), seen.end(), item)) continue;
+                            bool repeat = false;
+                            for (const auto& t : top) repeat = repeat || t.item == item;
+                            if (!repeat) top.push_back({item, score--});
+                          }
+                          return false;
+                        });
 }
 
 MetricMap evaluate_rating(const model::Recommender& model, std::span<const dataset::Interaction> test) {

@@ -64,7 +64,12 @@ MetricMap run_protocol(const dataset::Dataset& dataset, const std::string& model
     return out;
   }
 
-  const dataset::Split split = dataset::split(dataset, options.split);
+  return run_on_split(dataset, dataset::split(dataset, options.split), model_name, params, options);
+}
+
+MetricMap run_on_split(const dataset::Dataset& dataset, const dataset::Split& split, const std::string& model_name,
+                       const model::Params& params, const ProtocolOptions& options) {
+  MetricMap out;
   auto model = model::create_model(model_name, params);
   const double t0 = monotonic_seconds();
   model->fit(dataset, split.train, options.fit);

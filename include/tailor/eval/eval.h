@@ -77,6 +77,15 @@ using MetricMap = std::map<std::string, double>;
 // (options.threads); the result does not depend on the thread count.
 MetricMap evaluate_ranking(const model::Recommender& model, std::span<const dataset::Interaction> train,
                            std::span<const dataset::Interaction> test, const EvalOptions& options);
+// Rankings produced outside Tailor (a peer library in bench/), scored by the
+// same code: rankings[user] = item indexes best first. Seen items are dropped
+// when options.exclude_seen, repeats ignored, lists cut at max K. AUC is not
+// reported (it needs a full score vector).
+using Rankings = std::vector<std::vector<std::uint32_t>>;
+MetricMap evaluate_rankings(const Rankings& rankings, std::uint32_t n_items,
+                            std::span<const dataset::Interaction> train, std::span<const dataset::Interaction> test,
+                            const EvalOptions& options);
+
 // RMSE / MAE of model.predict over test interactions that carry a rating
 // ("rated" = how many; rmse / mae absent when none). InvalidArgument when the
 // model does not predict ratings.
@@ -94,6 +103,12 @@ struct ProtocolOptions {
   model::FitOptions fit;
 };
 MetricMap run_protocol(const dataset::Dataset& dataset, const std::string& model_name,
+                       const model::Params& params, const ProtocolOptions& options);
+
+// Fit on split.train, evaluate on split.test (train ∪ validation are the seen
+// items), for a split made elsewhere (e.g. read back from `tailor split` files
+// so peers in bench/ use the very same one).
+MetricMap run_on_split(const dataset::Dataset& dataset, const dataset::Split& split, const std::string& model_name,
                        const model::Params& params, const ProtocolOptions& options);
 
 // Renders metrics as an aligned text table, rows = metric names.
