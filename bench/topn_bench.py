@@ -90,7 +90,7 @@ with threadpool_limits(limits=threads):
     results["implicit-als"] = {"fit_seconds": t, "seconds_per_iteration": t / 15,
                                "rankings": write_rankings("implicit-als",
                                    lambda b: np.asarray(als.user_factors[b] @ als.item_factors.T))}
-    bpr = BayesianPersonalizedRanking(factors=64, learning_rate=0.05, regularization=0.01, iterations=100,
+    bpr = BayesianPersonalizedRanking(factors=64, learning_rate=0.01, regularization=0.01, iterations=100,
                                       num_threads=threads, random_state=42)
     t0 = time.perf_counter(); bpr.fit(ui, show_progress=False); t = time.perf_counter() - t0
     results["implicit-bpr"] = {"fit_seconds": t, "rankings": write_rankings("implicit-bpr",
@@ -134,7 +134,9 @@ def main():
     ap.add_argument("--json-out", default="")
     args = ap.parse_args()
     py = ensure_venv()
-    env = dict(os.environ, TAILOR_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads))
+    # implicit runs its own threads; its docs ask for a single-threaded BLAS underneath.
+    env = dict(os.environ, TAILOR_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads),
+               OPENBLAS_NUM_THREADS="1")
     os.environ.update(env)
     known = set(subprocess.run([str(REPO / "build" / "src" / "cli" / "tailor"), "eval", "--help"],
                                capture_output=True, text=True).stdout.split())
