@@ -31,17 +31,40 @@ void add_snapshot_options(CLI::App* cmd, SnapshotArgs& args) {
   cmd->add_option("--event-types", args.event_types, "Override event type weights name=weight,...");
 }
 
+// --config FILE (from tailor tune) supplies the params; --param entries override them.
+model::Params merged_params(const std::string& config, const std::string& model, const std::vector<std::string>& entries) {
+  model::Params params = model::Params::object();
+  if (!config.empty()) {
+    nlohmann::json doc = read_config_file(config);
+    TAILOR_CHECK_ARG(doc["model"].get<std::string>() == model,
+                     config + ": written for model '" + doc["model"].get<std::string>() + "', not '" + model +
+                         "' (pass --model " + doc["model"].get<std::string>() + ")");
+    if (doc.contains("params")) params = doc["params"];
+  }
+  const model::Params extra = parse_params(entries);
+  for (auto it = extra.begin(); it != extra.end(); ++it) params[it.key()] = *it;
+  return params;
+}
+
+// The model: --model when given, else the config file's, else itemknn.
+std::string resolve_model_name(const std::string& config, const std::string& model) {
+  if (!model.empty()) return model;
+  if (!config.empty()) return read_config_file(config)["model"].get<std::string>();
+  return "itemknn";
+}
+
 struct TrainArgs {
   std::string db;
-  std::string model = "itemknn";
+  std::string model;
   std::vector<std::string> params;
+  std::string config;
   std::string out;
   SnapshotArgs snapshot;
 };
 
 nlohmann::json train_and_save(store::Store& store, const TrainArgs& args, const GlobalOptions& global,
                               std::unique_ptr<model::Recommender>* keep = nullptr) {
-  auto recommender = model::create_model(args.model, parse_params(args.params));
+  auto recommender = model::create_model(args.model, merged_params(args.config, args.model, args.params));
   dataset::Dataset data = take_snapshot(store, args.snapshot, global);
   TAILOR_CHECK_ARG(!data.interactions.empty(), "the store has no interactions to train on; run tailor import first");
   model::FitOptions fit;
@@ -71,7 +94,7 @@ nlohmann::json train_and_save(store::Store& store, const TrainArgs& args, const 
 
 struct EvalArgs {
   std::string db;
-  std::string model = "itemknn";
+  std::string model;
   std::vector<std::string> params;
   std::string split = "random";
   double test_fraction = 0.2;
@@ -82,6 +105,7 @@ struct EvalArgs {
   std::size_t max_users = 0;
   double relevance_threshold = 0;
   bool include_seen = false;
+  std::string config;
   std::string split_dir;
   std::string rankings;
   SnapshotArgs snapshot;
@@ -159,12 +183,14 @@ void register_train(CLI::App& app, GlobalOptions& global) {
   auto args = std::make_shared<TrainArgs>();
   auto* cmd = app.add_subcommand("train", "Train a model on everything in the store and save it as the current model");
   cmd->add_option("--db", args->db, "Store: SQLite file path or sqlite:// URL")->required();
-  cmd->add_option("--model", args->model, "Model name (popular, itemknn, userknn, baseline, ...)");
+  cmd->add_option("--model", args->model, "Model name (popular, itemknn, userknn, als, ease, ...; default itemknn or --config's)");
   cmd->add_option("--param", args->params, "Hyper-parameter key=value (repeatable)");
+  cmd->add_option("--config", args->config, "Hyper-parameters from a tailor tune --out file");
   cmd->add_option("--out", args->out, "Also write the model to this file");
   add_snapshot_options(cmd, args->snapshot);
   cmd->add_flag("--json", global.json, "Print the training summary as JSON");
   cmd->callback([args, &global] {
+    args->model = resolve_model_name(args->config, args->model);
     auto store = store::open_store(args->db);
     nlohmann::json summary = train_and_save(*store, *args, global);
     if (global.json) {
@@ -181,8 +207,9 @@ void register_eval(CLI::App& app, GlobalOptions& global) {
   auto args = std::make_shared<EvalArgs>();
   auto* cmd = app.add_subcommand("eval", "Offline evaluation: split the store's data, fit a model, report metrics");
   cmd->add_option("--db", args->db, "Store: SQLite file path or sqlite:// URL")->required();
-  cmd->add_option("--model", args->model, "Model name (popular, itemknn, userknn, baseline, ...)");
+  cmd->add_option("--model", args->model, "Model name (popular, itemknn, userknn, als, ease, ...; default itemknn or --config's)");
   cmd->add_option("--param", args->params, "Hyper-parameter key=value (repeatable)");
+  cmd->add_option("--config", args->config, "Hyper-parameters from a tailor tune --out file");
   cmd->add_option("--split", args->split, "random, temporal, leave-one-out, global-temporal, recbole")
       ->check(CLI::IsMember({"random", "temporal", "leave-one-out", "loo", "global-temporal", "recbole"}));
   cmd->add_option("--test-fraction", args->test_fraction, "Share of each user's interactions held out");
@@ -198,7 +225,10 @@ void register_eval(CLI::App& app, GlobalOptions& global) {
                   "Score these rankings (TSV user_id, item_id, best first) made elsewhere on --split-dir's split");
   add_snapshot_options(cmd, args->snapshot);
   cmd->add_flag("--json", global.json, "Print metrics as one JSON object");
-  cmd->callback([args, &global] { run_eval(*args, global); });
+  cmd->callback([args, &global] {
+    args->model = resolve_model_name(args->config, args->model);
+    run_eval(*args, global);
+  });
 }
 
 }  // namespace tailor::cli

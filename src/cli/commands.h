@@ -25,6 +25,7 @@ void register_history(CLI::App& app, GlobalOptions& global);
 void register_similar(CLI::App& app, GlobalOptions& global);
 void register_eval(CLI::App& app, GlobalOptions& global);
 void register_split(CLI::App& app, GlobalOptions& global);
+void register_tune(CLI::App& app, GlobalOptions& global);
 
 // Prints a JSON document on stdout (pretty when stdout is a terminal).
 void print_json(const nlohmann::json& doc);
@@ -59,6 +60,8 @@ std::unique_ptr<model::Recommender> load_or_train_model(store::Store& store, con
 // Reads train.tsv / valid.tsv / test.tsv written by `tailor split`; ids are
 // resolved through `data`'s id maps. InvalidArgument names file, line, field.
 dataset::Split read_split_dir(const std::string& dir, const dataset::Dataset& data);
+// Reads a configuration written by `tailor tune --out`: {"model": ..., "params": {...}}.
+nlohmann::json read_config_file(const std::string& path);
 // Reads external rankings (TSV: user_id, item_id; best first per user).
 eval::Rankings read_rankings(const std::string& path, const dataset::Dataset& data);
 

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   cli::register_similar(app, global);
   cli::register_eval(app, global);
   cli::register_split(app, global);
+  cli::register_tune(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -115,3 +115,57 @@ MetricMap run_on_split(const dataset::Dataset& dataset, const dataset::Split& sp
 std::string format_table(const MetricMap& metrics);
 
 }  // namespace tailor::eval
+
+namespace tailor::eval {
+
+// ------------------------------------------------------------------ tune ---
+
+// One searched hyper-parameter: values drawn uniformly in [low, high], or
+// log-uniformly when log is set; ints are rounded.
+struct SearchRange {
+  double low = 0;
+  double high = 0;
+  bool log = false;
+  bool integer = false;
+};
+
+struct TuneOptions {
+  int trials = 20;
+  std::string metric = "ndcg@10";  // "rmse" / "mae" are minimised, everything else maximised
+  std::uint64_t seed = 42;
+  // The held-out test split; validation is carved out of its train part with
+  // the same kind and fraction (seed + 1), and only validation drives the search.
+  dataset::SplitOptions split;
+  EvalOptions eval;
+  model::FitOptions fit;
+  // Parameters to search. Empty: every int/double parameter of the model, in a
+  // range derived from its default (÷10..×10 log-uniform for positive doubles,
+  // ÷4..×4 for ints), clipped to the parameter's valid range.
+  std::map<std::string, SearchRange> space;
+  bool quiet = true;
+};
+
+struct TuneTrial {
+  model::Params params;
+  double validation = 0;
+  double fit_seconds = 0;
+};
+
+struct TuneResult {
+  std::string model;
+  std::string metric;
+  model::Params best_params;
+  double best_validation = 0;
+  MetricMap test;  // the best params refitted on the full train part, scored on test
+  std::vector<TuneTrial> trials;  // trial 0 is always the defaults
+};
+
+// Random search (trial 0 = defaults, then `trials - 1` random draws from the
+// seeded splitmix64 PRNG): deterministic for a seed. Throws InvalidArgument for
+// an unknown model, metric or parameter name.
+TuneResult tune(const dataset::Dataset& dataset, const std::string& model_name, const TuneOptions& options);
+
+// Default search space of a model (see TuneOptions::space).
+std::map<std::string, SearchRange> default_search_space(const std::string& model_name);
+
+}  // namespace tailor::eval
