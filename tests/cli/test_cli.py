@@ -159,3 +159,32 @@ def test_eval_json_has_every_metric_for_every_k(demo_db):
                      "--seed", "42", "--k", "5,10")
     assert again["ndcg@10"] == out["ndcg@10"], "same seed, same numbers"
     assert run("eval", "--db", demo_db, "--model", "nope", check=False).returncode in (2, 3)
+
+
+def test_split_files_reproduce_the_in_process_split(demo_db, tmp_path):
+    sizes = run_json("split", "--db", demo_db, "--split", "recbole", "--seed", "7", "--out", tmp_path / "s")
+    assert sizes["train"] > 0 and sizes["validation"] > 0 and sizes["test"] > 0
+    header = (tmp_path / "s" / "train.tsv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "user_id\titem_id\tweight\trating\ttimestamp"
+    direct = run_json("eval", "--db", demo_db, "--model", "itemknn", "--split", "recbole", "--seed", "7")
+    from_files = run_json("eval", "--db", demo_db, "--model", "itemknn", "--split-dir", tmp_path / "s")
+    assert from_files["ndcg@10"] == direct["ndcg@10"] and from_files["users"] == direct["users"]
+    # A bad file is rejected with its line and field.
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "train.tsv").write_text("user_id\titem_id\tweight\trating\ttimestamp\nu-0001\tsku-00001\tx\t\t1\n")
+    (bad / "test.tsv").write_text("user_id\titem_id\tweight\trating\ttimestamp\n")
+    proc = run("eval", "--db", demo_db, "--split-dir", bad, check=False)
+    assert proc.returncode == 3 and "train.tsv:2" in proc.stderr and "weight" in proc.stderr
+
+
+def test_tune_writes_a_config_that_train_reads(demo_db, tmp_path):
+    config = tmp_path / "best.json"
+    out = run_json("tune", "--db", demo_db, "--model", "userknn", "--trials", "3", "--out", config)
+    assert len(out["trials"]) == 3 and out["validation"] >= out["defaults_validation"]
+    saved = json.loads(config.read_text())
+    assert saved["model"] == "userknn" and saved["params"] == out["params"]
+    trained = run_json("train", "--db", demo_db, "--config", config)
+    assert trained["model"] == "userknn" and trained["params"] == saved["params"]
+    # Put the default model back for the other tests sharing demo_db.
+    run("train", "--db", demo_db, "--model", "itemknn", "--quiet")
