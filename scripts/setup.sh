@@ -17,6 +17,7 @@ APT_PACKAGES=(
   libcli11-dev                    # the tailor command line
   libfmt-dev                      # formatting in the CLI
   libicu-dev                      # Unicode NFC normalisation, word breaks (zh/en)
+  libstemmer-dev                  # Snowball stemmers for the content models' tokenizer
   zlib1g-dev                      # gzip'd datasets (Amazon, demo events)
   libeigen3-dev                   # dense linear algebra for models
   libgtest-dev libgmock-dev       # unit tests

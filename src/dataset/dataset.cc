@@ -47,7 +47,10 @@ Dataset snapshot(const store::Store& store, const SnapshotOptions& options, bool
     remember(item_map, store_idx, dense_idx);
     if (dense_idx == out.item_meta.size()) {
       ItemMeta meta;
+      meta.title = item.title;
+      meta.description = item.description;
       meta.categories = item.categories;
+      meta.tags = item.tags;
       meta.hidden = item.hidden;
       meta.available = item.available;
       meta.created_at = item.created_at;

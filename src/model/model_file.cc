@@ -55,6 +55,11 @@ void Recommender::save(std::ostream& out) const {
     for (const std::string& category : meta.categories) io::write_string(out, category);
     io::write_u32(out, (meta.hidden ? kFlagHidden : 0) | (meta.available ? kFlagAvailable : 0));
     io::write_u64(out, static_cast<std::uint64_t>(meta.created_at));
+    // Version 2: the item's text.
+    io::write_string(out, meta.title);
+    io::write_string(out, meta.description);
+    io::write_u32(out, static_cast<std::uint32_t>(meta.tags.size()));
+    for (const std::string& tag : meta.tags) io::write_string(out, tag);
   }
   io::write_csr(out, user_items_);
   save_payload(out);
@@ -119,6 +124,12 @@ std::unique_ptr<Recommender> load_model(std::istream& in) {
     meta.hidden = (flags & kFlagHidden) != 0;
     meta.available = (flags & kFlagAvailable) != 0;
     meta.created_at = static_cast<Timestamp>(io::read_u64(in));
+    if (version >= 2) {
+      meta.title = io::read_string(in);
+      meta.description = io::read_string(in);
+      const std::uint32_t tags = io::read_u32(in);
+      for (std::uint32_t pos = 0; pos < tags; ++pos) meta.tags.push_back(io::read_string(in));
+    }
   }
   model->user_items_ = io::read_csr(in);
   if (model->user_items_.rows != model->user_count() || model->user_items_.cols != model->item_count())

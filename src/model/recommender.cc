@@ -54,7 +54,20 @@ void Recommender::fit(const Dataset& dataset, std::span<const dataset::Interacti
   item_meta_.resize(dataset.item_count());
   // build_csr checks that every training interaction lies inside the id maps.
   user_items_ = dataset::build_csr(train, dataset.user_count(), dataset.item_count());
-  fit_model(user_items_, train, options);
+  fitting_dataset_ = &dataset;
+  try {
+    fit_model(user_items_, train, options);
+  } catch (...) {
+    fitting_dataset_ = nullptr;
+    throw;
+  }
+  fitting_dataset_ = nullptr;
+}
+
+void Recommender::score_in_context(std::optional<std::uint32_t> user, std::span<const std::uint32_t> history_items,
+                                   std::span<const float> history_weights, const RecommendOptions& /*options*/,
+                                   std::span<float> scores) const {
+  score(user, history_items, history_weights, scores);
 }
 
 void Recommender::score_user(std::uint32_t user, std::span<float> scores) const {
@@ -69,38 +82,60 @@ std::vector<ScoredItem> Recommender::recommend(std::uint32_t user, const Recomme
                                             std::to_string(user_count()) + " users)");
   std::vector<float> scores(item_count());
   auto history = user_items_.row_indices(user);
-  score(user, history, user_items_.row_values(user), scores);
+  score_in_context(user, history, user_items_.row_values(user), options, scores);
   return collect(scores, history, options);
 }
+
+namespace {
+
+// Sorted, unique history: what the kernels expect (the same shape as a CSR
+// row). Repeated items are merged with their weights summed.
+struct MergedHistory {
+  std::vector<std::uint32_t> items;
+  std::vector<float> weights;
+};
+
+MergedHistory merge_history(std::span<const std::uint32_t> history_items, std::span<const float> history_weights,
+                            std::uint32_t item_count, const char* caller) {
+  TAILOR_CHECK_ARG(history_weights.empty() || history_weights.size() == history_items.size(),
+                   std::string(caller) + ": history_weights must be empty or as long as history_items");
+  std::vector<ScoredItem> pairs;
+  pairs.reserve(history_items.size());
+  for (std::size_t pos = 0; pos < history_items.size(); ++pos) {
+    TAILOR_CHECK_ARG(history_items[pos] < item_count, std::string(caller) + ": item index " +
+                                                          std::to_string(history_items[pos]) + " out of range (" +
+                                                          std::to_string(item_count) + " items)");
+    pairs.push_back({history_items[pos], history_weights.empty() ? 1.0f : history_weights[pos]});
+  }
+  std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.item < b.item; });
+  MergedHistory out;
+  for (const ScoredItem& pair : pairs) {
+    if (!out.items.empty() && out.items.back() == pair.item) {
+      out.weights.back() += pair.score;
+    } else {
+      out.items.push_back(pair.item);
+      out.weights.push_back(pair.score);
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<ScoredItem> Recommender::recommend_history(std::span<const std::uint32_t> history_items,
                                                        std::span<const float> history_weights,
                                                        const RecommendOptions& options) const {
-  TAILOR_CHECK_ARG(history_weights.empty() || history_weights.size() == history_items.size(),
-                   "recommend_history: history_weights must be empty or as long as history_items");
-  // Sorted, unique history: what the kernels expect (the same shape as a CSR row).
-  std::vector<ScoredItem> pairs;
-  pairs.reserve(history_items.size());
-  for (std::size_t pos = 0; pos < history_items.size(); ++pos) {
-    TAILOR_CHECK_ARG(history_items[pos] < item_count(), "recommend_history: item index " +
-                                                            std::to_string(history_items[pos]) + " out of range (" +
-                                                            std::to_string(item_count()) + " items)");
-    pairs.push_back({history_items[pos], history_weights.empty() ? 1.0f : history_weights[pos]});
-  }
-  std::stable_sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.item < b.item; });
-  std::vector<std::uint32_t> items;
-  std::vector<float> weights;
-  for (const ScoredItem& pair : pairs) {
-    if (!items.empty() && items.back() == pair.item) {
-      weights.back() += pair.score;
-    } else {
-      items.push_back(pair.item);
-      weights.push_back(pair.score);
-    }
-  }
+  MergedHistory history = merge_history(history_items, history_weights, item_count(), "recommend_history");
   std::vector<float> scores(item_count());
-  score(std::nullopt, items, weights, scores);
-  return collect(scores, items, options);
+  score_in_context(std::nullopt, history.items, history.weights, options, scores);
+  return collect(scores, history.items, options);
+}
+
+void Recommender::score_history(std::span<const std::uint32_t> history_items, std::span<const float> history_weights,
+                                std::span<float> scores) const {
+  TAILOR_CHECK_ARG(scores.size() == item_count(), "score_history: score buffer must hold one score per item");
+  MergedHistory history = merge_history(history_items, history_weights, item_count(), "score_history");
+  score(std::nullopt, history.items, history.weights, scores);
 }
 
 // Walks items in index order; sorted `seen` and `exclude` are merged in with

@@ -88,9 +88,14 @@ struct SnapshotOptions {
   Timestamp until = 0;
 };
 
-// Item metadata carried by the snapshot for filters, cold start and diversity.
+// Item metadata carried by the snapshot for filters, cold start, diversity
+// and content models (title, description and tags are the item's text, NFC
+// as the importer stored it).
 struct ItemMeta {
+  std::string title;
+  std::string description;
   std::vector<std::string> categories;
+  std::vector<std::string> tags;
   bool hidden = false;
   bool available = true;
   Timestamp created_at = 0;

@@ -14,12 +14,16 @@
 //   string            parameters as JSON (every key, defaults filled in)
 //   u32 n + strings   user ids, in index order
 //   u32 n + strings   item ids, in index order
-//   per item          u32 n + category strings, u32 flags (1 hidden, 2 available), u64 created_at
+//   per item          u32 n + category strings, u32 flags (1 hidden, 2 available), u64 created_at,
+//                     then (version >= 2) string title, string description, u32 n + tag strings
 //   csr               training history, users x items
 //   ...               the model's payload (save_payload)
 //   "TLRE"            4-byte end marker
 // Loaders accept every older format version they know and reject others,
-// bad magic and truncation with Corruption.
+// bad magic and truncation with Corruption. Version history:
+//   1  item metadata = categories, flags, created_at
+//   2  item metadata adds title, description and tags (content models, display);
+//      a version-1 file loads with them empty
 #pragma once
 
 #include <cstdint>
@@ -52,6 +56,11 @@ struct RecommendOptions {
   std::vector<std::uint32_t> exclude;  // further items to leave out
   // When set, only items for which this returns true are kept.
   std::function<bool(std::uint32_t)> filter;
+  // What the caller knows about the user, as in data::User::attributes
+  // ({"gender": "female", "age": 31, ...}); null = nothing. Used by models
+  // that support attribute cold start (hybrid: popular-in-segment for a user
+  // without history); other models ignore it.
+  data::Json user_attributes;
 };
 
 // What a model was fitted on and what it needs at answer time.
@@ -107,11 +116,21 @@ class Recommender {
   // needs the full vector (AUC). Safe to call concurrently after fit/load.
   void score_user(std::uint32_t user, std::span<float> scores) const;
 
+  // The kernel for an arbitrary history (repeats merged as in
+  // recommend_history): one score per item, -infinity where the model knows
+  // nothing. Composite models (hybrid) blend their sources with it. Throws
+  // InvalidArgument for a bad history or buffer. Safe to call concurrently after fit/load.
+  void score_history(std::span<const std::uint32_t> history_items, std::span<const float> history_weights,
+                     std::span<float> scores) const;
+
   // The collector behind recommend(): the best options.n items of `scores`
   // (ties to the smaller index, -inf / NaN never kept) that pass the filters.
   // `seen` (sorted ascending) is left out when options.exclude_seen. Thread-safe.
-  std::vector<ScoredItem> collect(std::span<const float> scores, std::span<const std::uint32_t> seen,
-                                  const RecommendOptions& options) const;
+  // Models that re-rank the kept list (hybrid's MMR diversity) override it and
+  // take their candidates from Recommender::collect, so the filters always apply;
+  // evaluation goes through it too. Results stay sorted by score.
+  virtual std::vector<ScoredItem> collect(std::span<const float> scores, std::span<const std::uint32_t> seen,
+                                          const RecommendOptions& options) const;
 
   // Most similar items to `item` (never the item itself). Empty when the model
   // has no notion of similarity for it. Safe to call concurrently after fit/load.
@@ -144,24 +163,36 @@ class Recommender {
   // Scores of items the model knows nothing about must be -infinity.
   virtual void score(std::optional<std::uint32_t> user, std::span<const std::uint32_t> history_items,
                      std::span<const float> history_weights, std::span<float> scores) const = 0;
+  // The kernel as recommend() / recommend_history() call it, with the call's
+  // options (options.user_attributes). Defaults to score(); models that use
+  // per-call context override it. score_user() / score_history() call score().
+  virtual void score_in_context(std::optional<std::uint32_t> user, std::span<const std::uint32_t> history_items,
+                                std::span<const float> history_weights, const RecommendOptions& options,
+                                std::span<float> scores) const;
   virtual void fit_model(const CsrMatrix& user_items, std::span<const dataset::Interaction> train,
                          const FitOptions& options) = 0;
   virtual void save_payload(std::ostream& out) const = 0;
   virtual void load_payload(std::istream& in, std::uint32_t format_version) = 0;
 
+  // The dataset passed to fit(), while fit_model() runs (nullptr otherwise):
+  // for models that need more than the training matrix and item metadata
+  // (hybrid learns popular-in-segment from user_attributes).
+  const Dataset* fitting_dataset() const { return fitting_dataset_; }
+
   friend std::unique_ptr<Recommender> load_model(std::istream& in);
 
  private:
+  const Dataset* fitting_dataset_ = nullptr;
   dataset::IdMap user_ids_;
   dataset::IdMap item_ids_;
   std::vector<dataset::ItemMeta> item_meta_;
   CsrMatrix user_items_;
 };
 
-inline constexpr std::uint32_t kModelFormatVersion = 1;
+inline constexpr std::uint32_t kModelFormatVersion = 2;
 
 // Creates a model by registry name with hyper-parameters (unknown keys ->
-// InvalidArgument). Names: popular, itemknn, userknn, baseline.
+// InvalidArgument). Names: popular, itemknn, userknn, baseline, bm25, hybrid, ...
 std::unique_ptr<Recommender> create_model(const std::string& name, const Params& params = Params::object());
 std::vector<std::string> model_names();
 // The hyper-parameters a model accepts; throws InvalidArgument for an unknown name.
@@ -189,6 +220,20 @@ class TopK {
   std::size_t n_;
   std::vector<ScoredItem> heap_;
 };
+
+// Maximal marginal relevance re-ranking (Carbonell & Goldstein, 1998).
+// `candidates` are (item, relevance), any order. Greedily picks up to n of
+// them, each time the one maximising
+//   MMR(i) = λ · rel(i) − (1 − λ) · max_{j ∈ S} sim(i, j)
+// (S = items picked so far; the max is 0 while S is empty; ties to the smaller
+// item), where rel is the relevance min-max scaled to [0, 1] over the
+// candidates so λ means the same whatever the score scale. λ = 1 keeps
+// relevance order; smaller λ trades relevance for intra-list diversity.
+// `similarity(i, j)` should be symmetric, in [0, 1]. The returned scores are
+// the MMR values at pick time, which never increase down the list. O(n · |candidates|)
+// similarity calls. InvalidArgument unless λ is in [0, 1]. Thread-safe.
+std::vector<ScoredItem> mmr_rerank(std::span<const ScoredItem> candidates, std::size_t n, double lambda,
+                                   const std::function<float(std::uint32_t, std::uint32_t)>& similarity);
 
 // Binary I/O helpers for payloads (little-endian, length-prefixed). Readers
 // throw Corruption on truncation.
