@@ -11,6 +11,9 @@
 //   ratings file. A pair missing from it is an error.
 // --params: a JSON object, or an array of objects to run several settings
 //   (a sweep) in one process; the output echoes the params.
+// --seed S: FitOptions::seed (default 42).
+// --predictions FILE: also write "fold<TAB>user<TAB>item<TAB>rating<TAB>prediction"
+//   for every test rating of the first setting (for blend analysis).
 // Output per line: {"model", "params", "fold", "rmse", "mae", "rated",
 //   "fit_seconds", "train", "test"}.
 #include <cstdio>
@@ -69,7 +72,7 @@ std::vector<Interaction> read_part(const std::string& path, const std::map<std::
 }
 
 int run(int argc, char** argv) {
-  std::map<std::string, std::string> args{{"--sep", "\t"}, {"--params", "{}"}, {"--fold", "-1"}};
+  std::map<std::string, std::string> args{{"--sep", "\t"}, {"--params", "{}"}, {"--fold", "-1"}, {"--seed", "42"}};
   for (int arg_idx = 1; arg_idx + 1 < argc; arg_idx += 2) args[argv[arg_idx]] = argv[arg_idx + 1];
   for (const char* required : {"--ratings", "--folds", "--model"})
     TAILOR_CHECK_ARG(args.count(required) != 0, std::string("missing ") + required);
@@ -82,6 +85,8 @@ int run(int argc, char** argv) {
   tailor::model::Params settings = tailor::model::Params::parse(args["--params"]);
   if (!settings.is_array()) settings = tailor::model::Params::array({settings});
   const int only_fold = std::stoi(args["--fold"]);
+  std::ofstream predictions;
+  if (args.count("--predictions") != 0) predictions.open(args["--predictions"]);
   for (int fold = 0;; ++fold) {
     const std::string stem = args["--folds"] + "/fold" + std::to_string(fold);
     if (!std::ifstream(stem + ".test").good()) break;
@@ -91,9 +96,16 @@ int run(int argc, char** argv) {
     for (const auto& params : settings) {
       auto model = tailor::model::create_model(args["--model"], params);
       const double t0 = tailor::monotonic_seconds();
-      model->fit(d, train, tailor::model::FitOptions{});
+      tailor::model::FitOptions fit_options;
+      fit_options.seed = std::stoull(args["--seed"]);
+      model->fit(d, train, fit_options);
       const double fit_seconds = tailor::monotonic_seconds() - t0;
       tailor::eval::MetricMap m = tailor::eval::evaluate_rating(*model, test);
+      if (predictions.is_open() && &params == &settings.front()) {
+        for (const Interaction& x : test)
+          predictions << fold << '\t' << d.users.id(x.user) << '\t' << d.items.id(x.item) << '\t' << *x.rating
+                      << '\t' << model->predict(x.user, x.item).value_or(0.0f) << '\n';
+      }
       tailor::model::Params line = {{"model", args["--model"]}, {"params", params},   {"fold", fold},
                                     {"rmse", m["rmse"]},        {"mae", m["mae"]},    {"rated", m["rated"]},
                                     {"fit_seconds", fit_seconds}, {"train", train.size()}, {"test", test.size()}};

@@ -26,8 +26,31 @@ std::unique_ptr<Recommender> make_itemknn(const Params& params);
 std::unique_ptr<Recommender> make_userknn(const Params& params);
 std::unique_ptr<Recommender> make_baseline(const Params& params);
 // @implicit-models
+std::vector<ParamSpec> als_param_specs();
+std::vector<ParamSpec> bpr_param_specs();
+std::vector<ParamSpec> ease_param_specs();
+std::vector<ParamSpec> rp3beta_param_specs();
+std::unique_ptr<Recommender> make_als(const Params& params);
+std::unique_ptr<Recommender> make_bpr(const Params& params);
+std::unique_ptr<Recommender> make_ease(const Params& params);
+std::unique_ptr<Recommender> make_rp3beta(const Params& params);
+// The ALS training objective after each iteration of the last fit (empty
+// unless fitted with calculate_loss). InvalidArgument when `model` is not als.
+std::vector<double> als_loss_history(const Recommender& model);
 // @rating-models
+std::vector<ParamSpec> svd_param_specs();
+std::vector<ParamSpec> svdpp_param_specs();
+std::unique_ptr<Recommender> make_svd(const Params& params);
+std::unique_ptr<Recommender> make_svdpp(const Params& params);
 // @content-models
+std::vector<ParamSpec> bm25_param_specs();
+std::vector<ParamSpec> hybrid_param_specs();
+std::unique_ptr<Recommender> make_bm25(const Params& params);
+std::unique_ptr<Recommender> make_hybrid(const Params& params);
+// What a fitted hybrid learned: {"warm_weights": {source: w}, "cold_weights":
+// {...}, "validation_ndcg@10": {source or "blend": ndcg}, "validation_users",
+// "segments"}; null when `model` is not a hybrid.
+Params hybrid_report(const Recommender& model);
 
 // Top-k cosine neighbours of every row of `rows` (R x C), with shrinkage:
 //   sim(a, b) = Σ_c x_ac · x_bc / (‖x_a‖ · ‖x_b‖ + shrink),  b ≠ a, sim > 0

@@ -20,8 +20,16 @@ const Entry kEntries[] = {
     {"userknn", detail::make_userknn, detail::userknn_param_specs},
     {"baseline", detail::make_baseline, detail::baseline_param_specs},
     // @implicit-models (als, bpr, ease, rp3beta)
+    {"als", detail::make_als, detail::als_param_specs},
+    {"bpr", detail::make_bpr, detail::bpr_param_specs},
+    {"ease", detail::make_ease, detail::ease_param_specs},
+    {"rp3beta", detail::make_rp3beta, detail::rp3beta_param_specs},
     // @rating-models (svd, svdpp)
+    {"svd", detail::make_svd, detail::svd_param_specs},
+    {"svdpp", detail::make_svdpp, detail::svdpp_param_specs},
     // @content-models (bm25, hybrid)
+    {"bm25", detail::make_bm25, detail::bm25_param_specs},
+    {"hybrid", detail::make_hybrid, detail::hybrid_param_specs},
 };
 
 const Entry& find_entry(const std::string& name) {

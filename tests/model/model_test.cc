@@ -170,7 +170,12 @@ TEST(Io, HugeLengthPrefixFailsAsTruncation) {
 
 TEST(Registry, NamesAndParams) {
   auto names = model_names();
-  EXPECT_EQ(names, (std::vector<std::string>{"popular", "itemknn", "userknn", "baseline"}));
+  // Every model the issues promise is registered, each name once, and each
+  // creates a model reporting that name.
+  for (const char* expected : {"popular", "itemknn", "userknn", "baseline", "als", "bpr", "ease", "rp3beta", "svd",
+                               "svdpp", "bm25", "hybrid"})
+    EXPECT_EQ(std::count(names.begin(), names.end(), expected), 1) << expected;
+  for (const auto& name : names) EXPECT_EQ(create_model(name)->name(), name);
   expect_error(ErrorCode::kInvalidArgument, [] { create_model("nope"); }, "nope");
   expect_error(ErrorCode::kInvalidArgument, [] { create_model("itemknn", Params{{"neighbors", 0}}); }, "neighbors");
   expect_error(ErrorCode::kInvalidArgument, [] { create_model("itemknn", Params{{"neighbors", 2.5}}); }, "neighbors");
