@@ -56,8 +56,21 @@ struct RecommendArgs {
   std::size_t n = 10;
   std::string model;
   std::vector<std::string> categories;
+  std::vector<std::string> attributes;
+  double diversity = 0;
   bool include_seen = false;
 };
+
+// Jaccard overlap of two items' categories: the model-agnostic similarity
+// behind --diversity (MMR), so it works for every model.
+float category_similarity(const std::vector<dataset::ItemMeta>& meta, std::uint32_t a, std::uint32_t b) {
+  const auto& ca = meta[a].categories;
+  const auto& cb = meta[b].categories;
+  if (ca.empty() || cb.empty()) return 0;
+  std::size_t common = 0;
+  for (const auto& c : ca) common += std::find(cb.begin(), cb.end(), c) != cb.end();
+  return static_cast<float>(common) / static_cast<float>(ca.size() + cb.size() - common);
+}
 
 void run_recommend(const RecommendArgs& args, const GlobalOptions& global) {
   TAILOR_CHECK_ARG(args.n >= 1 && args.n <= 10000, "--n must be in [1, 10000]");
@@ -95,14 +108,32 @@ void run_recommend(const RecommendArgs& args, const GlobalOptions& global) {
 
   std::string source;
   std::vector<model::ScoredItem> result;
+  // Attributes: the store's, overridden by --attr; models with attribute cold
+  // start (hybrid) use them for users without history.
+  if (auto user = store->get_user(args.user)) opts.user_attributes = user->attributes;
+  const nlohmann::json overrides = parse_params(args.attributes);
+  for (auto it = overrides.begin(); it != overrides.end(); ++it) opts.user_attributes[it.key()] = *it;
+  TAILOR_CHECK_ARG(args.diversity >= 0 && args.diversity <= 1, "--diversity must be in [0, 1]");
+  const std::size_t n = opts.n;
+  if (args.diversity > 0) opts.n = std::min<std::size_t>(n * 4, 10000);  // MMR picks from a wider pool
+
   auto known = rec->user_ids().find(args.user);
   if (known) {
     result = rec->recommend(*known, opts);
     source = "model";
-  } else if (!history.empty()) {
+  } else {
     result = rec->recommend_history(history, weights, opts);
-    source = "model (history from store)";
+    source = history.empty() ? "model (attributes only)" : "model (history from store)";
   }
+  if (args.diversity > 0 && !result.empty()) {
+    const auto& meta = rec->item_meta();
+    // MMR(i) = (1 - d)·rel(i) - d·max_{j in picked} sim(i, j); relevance rescaled to [0, 1].
+    const float top = result.front().score, low = result.back().score;
+    for (auto& r : result) r.score = top > low ? (r.score - low) / (top - low) : 1.0f;
+    result = model::mmr_rerank(result, n, 1.0 - args.diversity,
+                               [&meta](std::uint32_t a, std::uint32_t b) { return category_similarity(meta, a, b); });
+  }
+  opts.n = n;
   if (result.empty()) {
     if (!known && !store->get_user(args.user) && history.empty())
       log_info("user '" + args.user + "' is unknown; answering with popular items");
@@ -219,6 +250,8 @@ void register_recommend(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--model", args->model, "Use this trained model instead of the current one");
   cmd->add_option("--category", args->categories, "Only items in these categories (repeatable)");
   cmd->add_flag("--include-seen", args->include_seen, "Allow items the user already interacted with");
+  cmd->add_option("--attr", args->attributes, "User attribute key=value for a new user (repeatable), e.g. gender=F");
+  cmd->add_option("--diversity", args->diversity, "MMR diversity over categories, 0 (off) .. 1 (most diverse)");
   cmd->add_flag("--json", global.json, "Print as JSON");
   cmd->callback([args, &global] { run_recommend(*args, global); });
 }
