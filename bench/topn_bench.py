@@ -80,7 +80,7 @@ def write_rankings(name, scores_fn):
                         f.write(f"{users[u]}\t{items[i]}\n")
     return path
 from threadpoolctl import threadpool_limits
-with threadpool_limits(limits=threads):
+with threadpool_limits(limits=1, user_api="blas"):  # implicit asks for a single-threaded BLAS
     import implicit
     from implicit.cpu.als import AlternatingLeastSquares
     from implicit.cpu.bpr import BayesianPersonalizedRanking

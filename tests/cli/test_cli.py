@@ -188,3 +188,27 @@ def test_tune_writes_a_config_that_train_reads(demo_db, tmp_path):
     assert trained["model"] == "userknn" and trained["params"] == saved["params"]
     # Put the default model back for the other tests sharing demo_db.
     run("train", "--db", demo_db, "--model", "itemknn", "--quiet")
+
+
+def test_attribute_cold_start_and_diversity_with_hybrid(tmp_path):
+    db = tmp_path / "hybrid.db"
+    run("import", "--db", db, "--format", "tailor", REPO / "data" / "demo", "--quiet")
+    run("train", "--db", db, "--model", "hybrid", "--quiet")
+
+    def share(items, cats):
+        return sum(1 for it in items if it["categories"][0] in cats) / len(items)
+
+    female = run_json("recommend", "--db", db, "--user", "new-f", "--attr", "gender=female", "--n", 20)
+    male = run_json("recommend", "--db", db, "--user", "new-m", "--attr", "gender=male", "--n", 20)
+    assert female["source"] == "model (attributes only)" and len(female["items"]) == 20
+    style = {"beauty", "fashion"}
+    tech = {"gaming", "computers", "phones-audio"}
+    assert share(female["items"], style) > share(male["items"], style)
+    assert share(male["items"], tech) > share(female["items"], tech)
+
+    plain = run_json("recommend", "--db", db, "--user", "u-0005", "--n", 10)
+    diverse = run_json("recommend", "--db", db, "--user", "u-0005", "--n", 10, "--diversity", "0.7")
+    assert len(diverse["items"]) == 10
+    distinct = lambda out: len({it["categories"][0] for it in out["items"]})
+    assert distinct(diverse) > distinct(plain)
+    assert run("recommend", "--db", db, "--user", "u-0005", "--diversity", "2", check=False).returncode == 3
