@@ -1,8 +1,9 @@
 // Private to the model component: what the explicit-rating factor models
 // (svd.cc, svdpp.cc) share — gathering the rated training pairs, the rating
 // statistics every predictor needs, deterministic random numbers for factor
-// initialisation and shuffling, the ALS bias warm start, and cosine
-// similarity over item factors.
+// initialisation and shuffling, the ALS bias warm start, cosine similarity
+// over item factors, and FactorRatingModel: the common predictor, the SGD
+// epoch driver with early stopping, scoring and the common payload.
 //
 // Factor matrices are row-major float arrays: row r of an (R x F) matrix is
 // [r * F, (r + 1) * F).
@@ -33,7 +34,8 @@ RatingData collect_ratings(std::span<const dataset::Interaction> train, std::uin
                            std::uint32_t item_count);
 
 // Standard normal N(0, 1) draws from a dataset::Rng (Box–Muller, both values
-// used), so initialisation is identical on every platform for a seed.
+// used): the same draws for a seed wherever std::log / sin / cos round alike
+// (no std::normal_distribution, whose output differs between libraries).
 class NormalSampler {
  public:
   explicit NormalSampler(dataset::Rng& rng) : rng_(rng) {}
@@ -114,7 +116,7 @@ class FactorRatingModel : public Recommender {
   std::optional<float> predict(std::uint32_t user, std::uint32_t item) const override;
   std::vector<ScoredItem> similar_items(std::uint32_t item, std::size_t n) const override;
   // Epochs of the final fit (the early-stopping choice when that is on).
-  int epochs_trained() const { return epochs_trained_; }
+  std::uint32_t epochs_trained() const { return epochs_trained_; }
 
  protected:
   // x_u for a known user (rank_ floats), valid after derive_user_vectors().
@@ -135,7 +137,7 @@ class FactorRatingModel : public Recommender {
   // The whole fit: gathers the ratings of `train`, resets the state (biases
   // zero or the ALS baseline when init_biases, factors N(init_mean, init_std)
   // drawn p then q, then init_extra), runs the epochs of `schedule`, zeroes the
-  // factors of items without ratings and derives the user vectors.
+  // factors of users and items without ratings and derives the user vectors.
   // Deterministic for options.seed.
   struct FactorInit {
     std::size_t rank = 0;
