@@ -17,6 +17,7 @@
 #include <limits>
 
 #include "models.h"
+#include "rating_common.h"
 
 namespace tailor::model {
 namespace {
@@ -58,48 +59,19 @@ class Baseline final : public Recommender {
 
   void fit_model(const CsrMatrix& user_items, std::span<const dataset::Interaction> train,
                  const FitOptions& /*options*/) override {
-    // Rated pairs, one per (user, item): a repeated pair keeps its last rating.
-    std::vector<dataset::Interaction> rated;
-    for (const auto& x : train) {
-      if (!x.rating || !std::isfinite(*x.rating)) continue;
-      dataset::Interaction r = x;
-      r.weight = *x.rating;
-      rated.push_back(r);
-    }
-    std::stable_sort(rated.begin(), rated.end(), [](const auto& a, const auto& b) {
-      return a.user != b.user ? a.user < b.user : a.item < b.item;
-    });
-    std::size_t kept = 0;
-    for (std::size_t pos = 0; pos < rated.size(); ++pos) {
-      if (kept > 0 && rated[kept - 1].user == rated[pos].user && rated[kept - 1].item == rated[pos].item) {
-        rated[kept - 1] = rated[pos];
-      } else {
-        rated[kept++] = rated[pos];
-      }
-    }
-    rated.resize(kept);
-    const CsrMatrix by_user = dataset::build_csr(rated, user_items.rows, user_items.cols);
+    // Rated pairs, one per (user, item), the later row winning; μ and the range.
+    const detail::RatingData rated = detail::collect_ratings(train, user_items.rows, user_items.cols);
+    const CsrMatrix& by_user = rated.by_user;
     const CsrMatrix by_item = by_user.transpose();
 
     user_bias_.assign(user_items.rows, 0.0f);
     item_bias_.assign(user_items.cols, 0.0f);
-    item_ratings_.assign(user_items.cols, 0);
-    has_ratings_ = by_user.nnz() > 0;
-    mean_ = 0;
-    rating_min_ = 0;
-    rating_max_ = 0;
+    item_ratings_.assign(rated.item_counts.begin(), rated.item_counts.end());
+    has_ratings_ = !rated.empty();
+    mean_ = rated.mean;
+    rating_min_ = rated.min;
+    rating_max_ = rated.max;
     if (!has_ratings_) return;
-    double sum = 0;
-    rating_min_ = std::numeric_limits<float>::infinity();
-    rating_max_ = -std::numeric_limits<float>::infinity();
-    for (float r : by_user.values) {
-      sum += r;
-      rating_min_ = std::min(rating_min_, r);
-      rating_max_ = std::max(rating_max_, r);
-    }
-    mean_ = sum / static_cast<double>(by_user.nnz());
-    for (std::uint32_t item_idx = 0; item_idx < by_item.rows; ++item_idx)
-      item_ratings_[item_idx] = by_item.row_size(item_idx);
 
     std::vector<double> b_u(user_items.rows, 0.0), b_i(user_items.cols, 0.0);
     for (int epoch = 0; epoch < epochs_; ++epoch) {
