@@ -26,6 +26,9 @@ void register_similar(CLI::App& app, GlobalOptions& global);
 void register_eval(CLI::App& app, GlobalOptions& global);
 void register_split(CLI::App& app, GlobalOptions& global);
 void register_tune(CLI::App& app, GlobalOptions& global);
+// @server
+// @analytics
+// @profile
 
 // Prints a JSON document on stdout (pretty when stdout is a terminal).
 void print_json(const nlohmann::json& doc);

@@ -54,6 +54,9 @@ int main(int argc, char** argv) {
   cli::register_eval(app, global);
   cli::register_split(app, global);
   cli::register_tune(app, global);
+  // @server
+  // @analytics
+  // @profile
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
