@@ -1,0 +1,167 @@
+// `tailor profile`, `tailor labels`, `tailor segments`: user profiles, rule
+// labels and k-means segments (tailor_profile). `segments` stores its result
+// as the artifact "segments:current"; `profile` reads it to name a user's segment.
+#include <cstdio>
+#include <map>
+
+#include "commands.h"
+#include "tailor/profile/profile.h"
+#include "tailor/store/store.h"
+
+namespace tailor::cli {
+namespace {
+
+struct ProfileArgs {
+  std::string db;
+  std::string user;
+  std::string rules;
+  std::string now;
+};
+
+profile::RuleSet load_rules(const std::string& path) {
+  return path.empty() ? profile::RuleSet::defaults() : profile::RuleSet::load(path);
+}
+
+profile::ProfileOptions profile_options(const std::string& now) {
+  profile::ProfileOptions options;
+  if (!now.empty()) {
+    auto ts = parse_timestamp(now);
+    TAILOR_CHECK_ARG(ts.has_value(), "--now '" + now + "': expected Unix seconds or an ISO 8601 date-time");
+    options.now = *ts;
+  }
+  return options;
+}
+
+std::optional<profile::SegmentResult> stored_segments(const store::Store& store) {
+  auto bytes = store.get_artifact(profile::kSegmentsArtifact);
+  if (!bytes) return std::nullopt;
+  nlohmann::json doc = nlohmann::json::parse(*bytes, nullptr, false);
+  if (doc.is_discarded()) throw_error(ErrorCode::kCorruption, "segments artifact: not valid JSON");
+  return profile::segments_from_json(doc);
+}
+
+void run_profile(const ProfileArgs& args, const GlobalOptions& global) {
+  auto rules = load_rules(args.rules);  // rule errors before the scan
+  auto store = store::open_store(args.db);
+  auto profiles = profile::compute_profiles(*store, profile_options(args.now));
+  const auto* user = profiles.find(args.user);
+  if (!user) throw_error(ErrorCode::kNotFound, "user '" + args.user + "' is not in the store");
+  nlohmann::json doc = {{"user", user->user_id},
+                        {"attributes", user->attributes},
+                        {"now", format_timestamp(profiles.now)},
+                        {"features", profile::features_json(*user)},
+                        {"labels", rules.labels_for(*user)}};
+  std::optional<profile::Segment> segment;
+  if (auto segments = stored_segments(*store))
+    if (auto id = segments->segment_of(user->user_id))
+      for (const auto& s : segments->segments)
+        if (s.id == *id) segment = s;
+  if (segment)
+    doc["segment"] = {{"id", segment->id}, {"name", segment->name}, {"description", segment->description}};
+  if (global.json) {
+    print_json(doc);
+    return;
+  }
+  std::printf("user %s  (%llu events, now = %s)\n", user->user_id.c_str(),
+              static_cast<unsigned long long>(user->event_count), format_timestamp(profiles.now).c_str());
+  std::printf("attributes: %s\n", user->attributes.dump().c_str());
+  for (const auto& [name, value] : doc["features"].items())
+    std::printf("  %-26s %s\n", name.c_str(), value.dump().c_str());
+  std::string labels;
+  for (const auto& l : doc["labels"]) labels += (labels.empty() ? "" : ", ") + l.get<std::string>();
+  std::printf("labels: %s\n", labels.empty() ? "(none)" : labels.c_str());
+  if (segment)
+    std::printf("segment %d: %s — %s\n", segment->id, segment->name.c_str(), segment->description.c_str());
+  else
+    std::printf("segment: none yet (run `tailor segments`)\n");
+}
+
+struct LabelsArgs {
+  std::string db;
+  std::string rules;
+  std::string now;
+};
+
+void run_labels(const LabelsArgs& args, const GlobalOptions& global) {
+  auto rules = load_rules(args.rules);
+  auto store = store::open_store(args.db);
+  auto profiles = profile::compute_profiles(*store, profile_options(args.now));
+  std::map<std::string, std::size_t> counts;
+  for (const auto& user : profiles.users)
+    for (const auto& label : rules.labels_for(user)) counts[label] += 1;
+  nlohmann::json labels = nlohmann::json::array();
+  for (const auto& label : rules.labels()) labels.push_back({{"label", label}, {"count", counts[label]}});
+  if (global.json) {
+    print_json({{"users", profiles.users.size()}, {"rules", rules.size()}, {"labels", labels}});
+    return;
+  }
+  std::printf("%zu users, %zu rules\n", profiles.users.size(), rules.size());
+  for (const auto& l : labels)
+    std::printf("  %8zu  %s\n", l["count"].get<std::size_t>(), l["label"].get<std::string>().c_str());
+}
+
+struct SegmentsArgs {
+  std::string db;
+  int k = 0;
+  std::uint64_t seed = 42;
+  bool no_save = false;
+};
+
+void run_segments(const SegmentsArgs& args, const GlobalOptions& global) {
+  auto store = store::open_store(args.db);
+  auto profiles = profile::compute_profiles(*store);
+  profile::SegmentOptions options;
+  options.k = args.k;
+  options.seed = args.seed;
+  options.threads = global.threads;
+  auto result = profile::compute_segments(profiles, options);
+  if (!args.no_save) {
+    auto writer = store->begin_write();
+    writer->put_artifact(profile::kSegmentsArtifact, profile::segments_json(result, true).dump());
+    writer->commit();
+  }
+  if (global.json) {
+    print_json(profile::segments_json(result, false));
+    return;
+  }
+  std::printf("k = %d, silhouette = %.4f (seed %llu)%s\n", result.k, result.silhouette,
+              static_cast<unsigned long long>(result.seed), args.no_save ? "" : ", saved as segments:current");
+  for (const auto& s : result.segments)
+    std::printf("  %2d  %6zu  %-28s %s\n", s.id, s.size, s.name.c_str(), s.description.c_str());
+}
+
+}  // namespace
+
+void register_profile(CLI::App& app, GlobalOptions& global) {
+  {
+    auto args = std::make_shared<ProfileArgs>();
+    auto* cmd = app.add_subcommand("profile", "A user's profile: features, rule labels and segment");
+    cmd->add_option("--db", args->db, "Store: SQLite file path or sqlite:// URL")->required();
+    cmd->add_option("--user", args->user, "User id")->required();
+    cmd->add_option("--rules", args->rules, "Label rule file (default: the built-in default_labels.rules)");
+    cmd->add_option("--now", args->now, "Reference time for recency (default: the newest event)");
+    cmd->add_flag("--json", global.json, "Print JSON");
+    cmd->callback([args, &global] { run_profile(*args, global); });
+  }
+  {
+    auto args = std::make_shared<LabelsArgs>();
+    auto* cmd = app.add_subcommand("labels", "Evaluate label rules for every user and count each label");
+    cmd->add_option("--db", args->db, "Store: SQLite file path or sqlite:// URL")->required();
+    cmd->add_option("--rules", args->rules, "Label rule file (default: the built-in default_labels.rules)");
+    cmd->add_option("--now", args->now, "Reference time for recency (default: the newest event)");
+    cmd->add_flag("--json", global.json, "Print JSON");
+    cmd->callback([args, &global] { run_labels(*args, global); });
+  }
+  {
+    auto args = std::make_shared<SegmentsArgs>();
+    auto* cmd = app.add_subcommand("segments", "Cluster users into segments (k-means++, k by silhouette) and save them");
+    cmd->add_option("--db", args->db, "Store: SQLite file path or sqlite:// URL")->required();
+    cmd->add_option("--k", args->k, "Number of segments (0 = choose by silhouette in [2, 12])")->check(CLI::Range(0, 100));
+    cmd->add_option("--seed", args->seed, "Random seed (same seed, same segments)");
+    cmd->add_flag("--no-save", args->no_save, "Do not store the result as segments:current");
+    cmd->add_flag("--json", global.json, "Print JSON");
+    cmd->callback([args, &global] { run_segments(*args, global); });
+  }
+}
+
+}  // namespace tailor::cli
