@@ -22,6 +22,8 @@ APT_PACKAGES=(
   libeigen3-dev                   # dense linear algebra for models
   libgtest-dev libgmock-dev       # unit tests
   libbenchmark-dev                # micro benchmarks in bench/
+  libxgboost-dev                  # gradient-boosted trees for propensity models (optional at build time)
+  libcpp-httplib-dev libssl-dev    # tailor serve: HTTP server, SHA-256 of API keys
   python3 python3-venv            # demo data generator, CLI tests
 )
 

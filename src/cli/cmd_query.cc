@@ -6,20 +6,11 @@
 
 #include "commands.h"
 #include "tailor/model/model.h"
+#include "tailor/server/server.h"
 #include "tailor/store/store.h"
 
 namespace tailor::cli {
 namespace {
-
-nlohmann::json item_json(const store::Store& store, const std::string& id, float score) {
-  nlohmann::json out = {{"item", id}, {"score", score}};
-  if (auto item = store.get_item(id)) {
-    out["title"] = item->title;
-    out["categories"] = item->categories;
-    if (item->price) out["price"] = *item->price;
-  }
-  return out;
-}
 
 void print_items(const std::string& heading, const nlohmann::json& items) {
   std::printf("%s\n", heading.c_str());
@@ -34,22 +25,6 @@ void print_items(const std::string& heading, const nlohmann::json& items) {
   }
 }
 
-// Items by number of training users, for users the model cannot place.
-std::vector<model::ScoredItem> popular_fallback(const model::Recommender& rec, const model::RecommendOptions& opts,
-                                                const std::vector<std::uint32_t>& seen) {
-  std::vector<float> counts(rec.item_count(), 0.0f);
-  for (auto item : rec.user_items().indices) counts[item] += 1.0f;
-  model::TopK top(opts.n);
-  for (std::uint32_t item = 0; item < counts.size(); ++item) {
-    if (std::binary_search(seen.begin(), seen.end(), item)) continue;
-    const auto& meta = rec.item_meta()[item];
-    if ((opts.exclude_hidden && meta.hidden) || (opts.exclude_unavailable && !meta.available)) continue;
-    if (opts.filter && !opts.filter(item)) continue;
-    if (counts[item] > 0) top.push(item, counts[item]);
-  }
-  return top.take();
-}
-
 struct RecommendArgs {
   std::string db;
   std::string user;
@@ -61,91 +36,29 @@ struct RecommendArgs {
   bool include_seen = false;
 };
 
-// Jaccard overlap of two items' categories: the model-agnostic similarity
-// behind --diversity (MMR), so it works for every model.
-float category_similarity(const std::vector<dataset::ItemMeta>& meta, std::uint32_t a, std::uint32_t b) {
-  const auto& ca = meta[a].categories;
-  const auto& cb = meta[b].categories;
-  if (ca.empty() || cb.empty()) return 0;
-  std::size_t common = 0;
-  for (const auto& c : ca) common += std::find(cb.begin(), cb.end(), c) != cb.end();
-  return static_cast<float>(common) / static_cast<float>(ca.size() + cb.size() - common);
-}
-
 void run_recommend(const RecommendArgs& args, const GlobalOptions& global) {
   TAILOR_CHECK_ARG(args.n >= 1 && args.n <= 10000, "--n must be in [1, 10000]");
+  TAILOR_CHECK_ARG(args.diversity >= 0 && args.diversity <= 1, "--diversity must be in [0, 1]");
   auto store = store::open_store(args.db);
   bool trained_now = false;
   auto rec = load_or_train_model(*store, args.model, global, trained_now);
 
-  model::RecommendOptions opts;
-  opts.n = args.n;
-  opts.exclude_seen = !args.include_seen;
-  if (!args.categories.empty()) {
-    const auto* meta = &rec->item_meta();
-    auto cats = args.categories;
-    opts.filter = [meta, cats](std::uint32_t item) {
-      for (const auto& c : (*meta)[item].categories)
-        if (std::find(cats.begin(), cats.end(), c) != cats.end()) return true;
-      return false;
-    };
-  }
-  // The store knows events newer than the model: use them as the live history.
-  std::vector<std::uint32_t> history;
-  std::vector<float> weights;
-  auto types = data::EventTypes::defaults();
-  types.allow_unknown = true;
-  for (const auto& ev : store->user_events(args.user)) {
-    auto idx = rec->item_ids().find(ev.item_id);
-    if (!idx) continue;
-    history.push_back(*idx);
-    weights.push_back(static_cast<float>(types.weight(ev.type, ev.value).value_or(1.0)));
-  }
-  std::vector<std::uint32_t> seen = history;
-  std::sort(seen.begin(), seen.end());
-  seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
-  if (!args.include_seen) opts.exclude = seen;
-
-  std::string source;
-  std::vector<model::ScoredItem> result;
-  // Attributes: the store's, overridden by --attr; models with attribute cold
-  // start (hybrid) use them for users without history.
-  if (auto user = store->get_user(args.user)) opts.user_attributes = user->attributes;
-  const nlohmann::json overrides = parse_params(args.attributes);
-  for (auto it = overrides.begin(); it != overrides.end(); ++it) opts.user_attributes[it.key()] = *it;
-  TAILOR_CHECK_ARG(args.diversity >= 0 && args.diversity <= 1, "--diversity must be in [0, 1]");
-  const std::size_t n = opts.n;
-  if (args.diversity > 0) opts.n = std::min<std::size_t>(n * 4, 10000);  // MMR picks from a wider pool
-
-  auto known = rec->user_ids().find(args.user);
-  if (known) {
-    result = rec->recommend(*known, opts);
-    source = "model";
-  } else {
-    result = rec->recommend_history(history, weights, opts);
-    source = history.empty() ? "model (attributes only)" : "model (history from store)";
-  }
-  if (args.diversity > 0 && !result.empty()) {
-    const auto& meta = rec->item_meta();
-    // MMR(i) = (1 - d)·rel(i) - d·max_{j in picked} sim(i, j); relevance rescaled to [0, 1].
-    const float top = result.front().score, low = result.back().score;
-    for (auto& r : result) r.score = top > low ? (r.score - low) / (top - low) : 1.0f;
-    result = model::mmr_rerank(result, n, 1.0 - args.diversity,
-                               [&meta](std::uint32_t a, std::uint32_t b) { return category_similarity(meta, a, b); });
-  }
-  opts.n = n;
-  if (result.empty()) {
-    if (!known && !store->get_user(args.user) && history.empty())
-      log_info("user '" + args.user + "' is unknown; answering with popular items");
-    result = popular_fallback(*rec, opts, args.include_seen ? std::vector<std::uint32_t>{} : seen);
-    source = "popular (cold start)";
-  }
+  // The same query the server's /v1/users/{id}/recommendations answers.
+  server::RecommendQuery query;
+  query.user = args.user;
+  query.n = args.n;
+  query.categories = args.categories;
+  query.diversity = args.diversity;
+  query.include_seen = args.include_seen;
+  query.attributes = parse_params(args.attributes);
+  const server::RecommendResult answer = server::recommend_for_user(*store, *rec, query);
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& r : result) items.push_back(item_json(*store, rec->item_ids().id(r.item), r.score));
+  for (const auto& r : answer.items)
+    items.push_back(server::scored_item_json(*store, rec->item_ids().id(r.item), r.score));
   if (global.json) {
-    print_json({{"user", args.user}, {"model", rec->name()}, {"source", source}, {"items", items}});
+    print_json({{"user", args.user}, {"model", rec->name()}, {"source", answer.source}, {"items", items}});
   } else {
-    print_items("recommendations for " + args.user + " (" + rec->name() + ", " + source + ")", items);
+    print_items("recommendations for " + args.user + " (" + rec->name() + ", " + answer.source + ")", items);
   }
 }
 
@@ -169,7 +82,7 @@ void run_similar(const SimilarArgs& args, const GlobalOptions& global) {
   }
   nlohmann::json items = nlohmann::json::array();
   for (const auto& r : rec->similar_items(*idx, args.n))
-    items.push_back(item_json(*store, rec->item_ids().id(r.item), r.score));
+    items.push_back(server::scored_item_json(*store, rec->item_ids().id(r.item), r.score));
   if (global.json) {
     print_json({{"item", args.item}, {"model", rec->name()}, {"items", items}});
   } else {

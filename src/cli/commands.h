@@ -26,9 +26,11 @@ void register_similar(CLI::App& app, GlobalOptions& global);
 void register_eval(CLI::App& app, GlobalOptions& global);
 void register_split(CLI::App& app, GlobalOptions& global);
 void register_tune(CLI::App& app, GlobalOptions& global);
+void register_serve(CLI::App& app, GlobalOptions& global);
 // @server
-// @analytics
-// @profile
+void register_rules(CLI::App& app, GlobalOptions& global);  // @analytics
+void register_propensity(CLI::App& app, GlobalOptions& global);  // @analytics
+void register_profile(CLI::App& app, GlobalOptions& global);  // @profile
 
 // Prints a JSON document on stdout (pretty when stdout is a terminal).
 void print_json(const nlohmann::json& doc);

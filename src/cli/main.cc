@@ -54,9 +54,11 @@ int main(int argc, char** argv) {
   cli::register_eval(app, global);
   cli::register_split(app, global);
   cli::register_tune(app, global);
+  cli::register_serve(app, global);
   // @server
-  // @analytics
-  // @profile
+  cli::register_rules(app, global);  // @analytics
+  cli::register_propensity(app, global);  // @analytics
+  cli::register_profile(app, global);  // @profile
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

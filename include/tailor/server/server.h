@@ -1,0 +1,127 @@
+// Front door of the server component: `tailor serve`'s HTTP server with the
+// native /v1 API, its settings, API-key auth, and the recommendation query
+// that both the server and `tailor recommend` answer with.
+//
+// Model snapshot: the server holds one std::shared_ptr<const Recommender>.
+// Each request atomically loads it once and keeps it for the whole request;
+// a retrain builds the next model aside (background thread, from a store
+// snapshot) and atomically stores the new pointer. Requests never block on
+// training and never see a half-loaded model.
+//
+// Errors: every handler runs inside one wrapper that turns tailor::Error into
+// an HTTP status (InvalidArgument 400, NotFound 404, AlreadyExists 409,
+// Unavailable 503, anything else 500) and a body
+//   {"error": {"code": "invalid_argument", "message": "... names the field ..."}}.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tailor/model/model.h"
+#include "tailor/store/store.h"
+
+namespace tailor::server {
+
+// ------------------------------------------------------- recommendations ---
+
+// One recommendation query, as `tailor recommend` flags or the
+// /v1/users/{id}/recommendations query string give it.
+struct RecommendQuery {
+  std::string user;
+  std::size_t n = 10;                    // [1, 10000]
+  std::vector<std::string> categories;   // only items in one of these (empty = all)
+  std::vector<std::string> exclude;      // item ids to leave out
+  double diversity = 0;                  // MMR over categories, [0, 1]; 0 = off
+  bool include_seen = false;             // allow items the user already interacted with
+  nlohmann::json attributes = nlohmann::json::object();  // override the store's user attributes
+};
+
+struct RecommendResult {
+  std::vector<model::ScoredItem> items;  // indexes of the model's item map, best first
+  std::string source;                    // "model", "model (history from store)", "popular (cold start)", ...
+  std::size_t history_length = 0;        // events of the user read from the store for this answer
+};
+
+// The recommendation logic shared by `tailor recommend` and the server. The
+// user's history is read from the store on every call, so items the user
+// interacted with after training are excluded at once and a user unknown to
+// the model is scored by recommend_history() on that fresh history; the
+// popular list is the last resort. InvalidArgument names the bad field.
+// Thread-safe: const store and model are only read.
+RecommendResult recommend_for_user(const store::Store& store, const model::Recommender& model,
+                                   const RecommendQuery& query);
+
+// {"item", "score", "title", "categories", "price"} of one answer row.
+nlohmann::json scored_item_json(const store::Store& store, const std::string& item_id, float score);
+
+// ------------------------------------------------------------------ auth ---
+
+enum class Role { kClient, kAdmin };
+
+// Parses "KEY" (admin) or "KEY:admin" / "KEY:client". InvalidArgument naming the entry.
+std::pair<std::string, Role> parse_api_key(std::string_view entry);
+
+// SHA-256 of bytes as 64 lowercase hex digits (FIPS 180-4, OpenSSL libcrypto).
+std::string sha256_hex(std::string_view bytes);
+
+// ------------------------------------------------------------- settings ---
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";   // loopback unless asked otherwise
+  int port = 8087;                  // 0 = any free port; [0, 65535]
+  int threads = 0;                  // HTTP worker pool; 0 = default_thread_count(), at least 2
+  std::vector<std::string> api_keys;  // "KEY[:role]"; empty = no auth
+  std::size_t max_body_bytes = 8u << 20;  // larger request bodies get 413
+  int read_timeout_s = 5;           // per socket read, [1, 3600]
+  int write_timeout_s = 5;          // per socket write, [1, 3600]
+  int keep_alive_timeout_s = 5;     // idle keep-alive connection closed after this, [1, 3600]
+  int keep_alive_max_requests = 1000;  // requests per keep-alive connection
+  std::string train_model = "itemknn";  // model trained when the store has none, and by POST /v1/models/train
+  int train_threads = 0;            // threads of a background training; 0 = default
+  // Throws InvalidArgument naming the field that is out of range.
+  void validate() const;
+};
+
+// ---------------------------------------------------------------- server ---
+
+class Server {
+ public:
+  // Takes ownership of the store. Loads the store's current model
+  // ("model:current"); when there is none and the store has events, starts a
+  // background training of options.train_model. Throws InvalidArgument for
+  // bad options or keys.
+  Server(std::unique_ptr<store::Store> store, ServerOptions options);
+  ~Server();  // stops and joins everything
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listening socket; returns the port (the chosen one for port 0).
+  // Unavailable when the address cannot be bound.
+  int bind();
+  // Serves until stop(); call after bind(). In-flight requests finish before it returns.
+  void run();
+  // Stops accepting and makes run() return once in-flight requests are done.
+  // Safe to call from any thread, any number of times.
+  void stop();
+
+  // The model requests see now (nullptr while none is loaded). Thread-safe.
+  std::shared_ptr<const model::Recommender> model() const;
+  // Starts a background training of `model_name` (empty = options.train_model)
+  // with `params`; false when one is already running. Thread-safe.
+  bool start_training(const std::string& model_name = "", const nlohmann::json& params = nlohmann::json::object());
+  // Blocks until no training is running (tests, shutdown).
+  void wait_for_training();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tailor::server
