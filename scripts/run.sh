@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: set up, load the shipped demo store data
-# into an embedded SQLite store, train, and show recommendations, similar items,
-# a cold-start user and an offline evaluation. (The server starts from here once
-# `tailor serve` lands.)
+# into an embedded SQLite store, train, show what the engine answers (a few
+# users, a cold-start user, diversity, similar items, an offline evaluation),
+# then start `tailor serve` on loopback with a fresh API key and print example
+# requests. Ctrl-C stops the server.
+#   TAILOR_PORT=8080 (default)   TAILOR_DEMO_DB=out/demo.db (default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -40,3 +42,18 @@ for model in popular itemknn als hybrid; do
   "$TAILOR" eval --db "$DB" --model "$model" --split random --test-fraction 0.2 --seed 42 --k 10 --json --quiet |
     python3 -c 'import json,sys; m=json.load(sys.stdin); print("%-8s ndcg@10 %.4f  recall@10 %.4f  hit@10 %.4f  coverage@10 %.3f" % (m["model"], m["ndcg@10"], m["recall@10"], m["hit@10"], m["coverage@10"]))'
 done
+
+PORT="${TAILOR_PORT:-8080}"
+KEY="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+cat <<EOT
+
+== starting the server on http://127.0.0.1:$PORT (loopback only), admin key $KEY
+Try, in another terminal:
+  curl -s http://127.0.0.1:$PORT/v1/health
+  curl -s -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/v1/users/u-0008/recommendations?n=5"
+  curl -s -H "Authorization: Bearer $KEY" -X POST http://127.0.0.1:$PORT/v1/events \\
+       -d '{"user":"u-0008","item":"sku-00010","type":"purchase","value":699,"timestamp":"2026-11-01T10:00:00Z"}'
+  curl -s -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/v1/items/sku-00001/similar?n=5"
+  curl -s -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/v1/users/u-0008"
+EOT
+exec "$TAILOR" serve --db "$DB" --port "$PORT" --api-key "$KEY:admin"
