@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <thread>
+#include <tuple>
 
 #include "commands.h"
 #include "tailor/server/server.h"
@@ -19,6 +20,7 @@ struct ServeArgs {
   std::string db;
   server::ServerOptions options;
   std::string model;
+  std::string rate_limit;  // "RPS[:BURST]"; empty = off
 };
 
 void run_serve(ServeArgs args, const GlobalOptions& global) {
@@ -34,6 +36,10 @@ void run_serve(ServeArgs args, const GlobalOptions& global) {
     }
   }
   if (!args.model.empty()) args.options.train_model = args.model;
+  if (args.rate_limit.empty())
+    if (auto env = env_var("TAILOR_RATE_LIMIT")) args.rate_limit = *env;
+  if (!args.rate_limit.empty())
+    std::tie(args.options.rate_limit_rps, args.options.rate_limit_burst) = server::parse_rate_limit(args.rate_limit);
   // --threads N: N HTTP workers (default 4 x cores, at least 8) and N training threads.
   args.options.threads = global.threads;
   args.options.train_threads = global.threads;
@@ -76,6 +82,8 @@ void register_serve(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--api-key", args->options.api_keys,
                   "API key KEY[:admin|client] (repeatable; default role admin; or TAILOR_API_KEYS=k1:admin,k2:client)");
   cmd->add_option("--max-body-bytes", args->options.max_body_bytes, "Larger request bodies get 413");
+  cmd->add_option("--rate-limit", args->rate_limit,
+                  "Per-key token bucket RPS[:BURST] (default off; or TAILOR_RATE_LIMIT); over it gets 429 + Retry-After");
   cmd->add_option("--model", args->model, "Model trained when the store has none (default itemknn)");
   cmd->callback([args, &global] { run_serve(*args, global); });
 }

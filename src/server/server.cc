@@ -4,6 +4,8 @@
 // wrapper, API-key auth, and the model snapshot with background retraining.
 #include <httplib.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <cmath>
@@ -11,7 +13,10 @@
 #include <thread>
 
 #include "codec.h"
+#include "metrics.h"
+#include "rate_limit.h"
 #include "tailor/dataset/dataset.h"
+#include "tailor/profile/profile.h"
 #include "tailor/server/server.h"
 
 namespace tailor::server {
@@ -19,12 +24,16 @@ namespace {
 
 constexpr const char* kCurrentModelArtifact = "model:current";  // shared with the CLI's train
 
-// An HTTP-level refusal that is not an engine error (401, 403, 405).
+// An HTTP-level refusal that is not an engine error (401, 403, 405, 429).
 struct HttpError {
   int status;
   std::string code;
   std::string message;
+  double retry_after_s = 0;  // > 0: sent as Retry-After (whole seconds, rounded up)
 };
+
+// How often /metrics re-reads the store's counts (a COUNT over each table).
+constexpr double kStoreStatsMaxAgeS = 5;
 
 int status_for(ErrorCode code) {
   switch (code) {
@@ -84,16 +93,12 @@ std::vector<std::string> split_path(std::string_view target) {
   return segments;
 }
 
-// Query parameters of a request, checked against the names a route accepts.
+// Query parameters of a request. The router has already rejected names the
+// route's table row does not accept (RouteInfo::query), so the table is the
+// one list of accepted names, for the handlers and the OpenAPI spec alike.
 class Query {
  public:
-  Query(const httplib::Request& req, std::initializer_list<std::string_view> known) : req_(req) {
-    for (const auto& [name, value] : req.params) {
-      bool ok = false;
-      for (auto k : known) ok = ok || name == k;
-      if (!ok) throw_error(ErrorCode::kInvalidArgument, name + ": unknown query parameter");
-    }
-  }
+  explicit Query(const httplib::Request& req) : req_(req) {}
   std::string text(const std::string& name, const std::string& fallback = "") const {
     return req_.has_param(name) ? req_.get_param_value(name) : fallback;
   }
@@ -162,6 +167,9 @@ void ServerOptions::validate() const {
                    "keep_alive_timeout_s must be in [1, 3600]");
   TAILOR_CHECK_ARG(keep_alive_max_requests >= 1, "keep_alive_max_requests must be >= 1");
   TAILOR_CHECK_ARG(!host.empty(), "host must not be empty");
+  TAILOR_CHECK_ARG(rate_limit_rps >= 0 && rate_limit_rps <= 1e6, "rate_limit_rps must be in [0, 1e6]");
+  TAILOR_CHECK_ARG(rate_limit_burst == 0 || (rate_limit_burst >= 1 && rate_limit_burst <= 1e6),
+                   "rate_limit_burst must be 0 (= max(1, rps)) or in [1, 1e6]");
 }
 
 struct Server::Impl {
@@ -187,34 +195,75 @@ struct Server::Impl {
 
   // ------------------------------------------------------------ routing ---
 
-  // Which role a route needs; nullopt = open (health).
   using Handler = void (Impl::*)(const httplib::Request&, httplib::Response&, const std::vector<std::string>&);
   struct Route {
-    std::string method;
-    std::vector<std::string> pattern;  // "{}" matches one segment
-    std::optional<Role> role;
+    RouteInfo info;
+    std::vector<std::string> pattern;  // path segments; "{}" matches one segment
     Handler handler;
   };
   std::vector<Route> routes;
+  std::unique_ptr<HttpMetrics> metrics;     // slots: one per route, then one per unmatched method
+  std::unique_ptr<RateLimiter> limiter;     // nullptr = no rate limits
+  std::string openapi_body;                 // generated once from the route table
+  const double started_at = monotonic_seconds();
 
+  // Store counts for /metrics, re-read at most every kStoreStatsMaxAgeS.
+  std::mutex store_stats_mutex;
+  store::StoreStats store_stats;
+  double store_stats_at = -1e18;
+
+  static constexpr std::array<const char*, 5> kMethods = {"GET", "PUT", "POST", "DELETE", "PATCH"};
+
+  // The route table: the router, auth, the accepted query names and the
+  // OpenAPI spec all come from these rows.
   void add_routes() {
     const std::optional<Role> open, client = Role::kClient, admin = Role::kAdmin;
-    routes = {
-        {"GET", {"v1", "health"}, open, &Impl::get_health},
-        {"GET", {"v1", "ready"}, client, &Impl::get_ready},
-        {"PUT", {"v1", "users", "{}"}, admin, &Impl::put_user},
-        {"GET", {"v1", "users", "{}"}, client, &Impl::get_user},
-        {"DELETE", {"v1", "users", "{}"}, admin, &Impl::delete_user},
-        {"GET", {"v1", "users", "{}", "recommendations"}, client, &Impl::get_recommendations},
-        {"GET", {"v1", "items"}, client, &Impl::list_items},
-        {"PUT", {"v1", "items", "{}"}, admin, &Impl::put_item},
-        {"GET", {"v1", "items", "{}"}, client, &Impl::get_item},
-        {"DELETE", {"v1", "items", "{}"}, admin, &Impl::delete_item},
-        {"GET", {"v1", "items", "{}", "similar"}, client, &Impl::get_similar},
-        {"POST", {"v1", "events"}, client, &Impl::post_events},
-        {"GET", {"v1", "models", "current"}, client, &Impl::get_model},
-        {"POST", {"v1", "models", "train"}, admin, &Impl::post_train},
+    const std::vector<std::pair<RouteInfo, Handler>> table = {
+        {{"GET", "/v1/health", open, {}, "Liveness", "", "Health"}, &Impl::get_health},
+        {{"GET", "/v1/ready", client, {}, "Readiness: a model is loaded or training", "", "Ready"}, &Impl::get_ready},
+        {{"GET", "/v1/openapi.json", client, {}, "This OpenAPI document", "", "OpenAPI"}, &Impl::get_openapi},
+        {{"GET", "/metrics", admin, {}, "Prometheus metrics (text format 0.0.4)", "", ""}, &Impl::get_metrics},
+        {{"PUT", "/v1/users/{id}", admin, {}, "Create or replace a user", "UserInput", "User"}, &Impl::put_user},
+        {{"GET", "/v1/users/{id}", client, {}, "A user", "", "User"}, &Impl::get_user},
+        {{"DELETE", "/v1/users/{id}", admin, {}, "Delete a user", "", "Deleted"}, &Impl::delete_user},
+        {{"GET", "/v1/users/{id}/recommendations", client,
+          {"n", "category", "exclude", "diversity", "explain", "include_seen"}, "Recommendations for a user", "",
+          "Recommendations"},
+         &Impl::get_recommendations},
+        {{"GET", "/v1/users/{id}/profile", client, {}, "Profile features, labels and segment of a user", "",
+          "Profile"},
+         &Impl::get_profile},
+        {{"GET", "/v1/items", client, {"cursor", "limit"}, "Page through items", "", "ItemPage"}, &Impl::list_items},
+        {{"PUT", "/v1/items/{id}", admin, {}, "Create or replace an item", "ItemInput", "Item"}, &Impl::put_item},
+        {{"GET", "/v1/items/{id}", client, {}, "An item", "", "Item"}, &Impl::get_item},
+        {{"DELETE", "/v1/items/{id}", admin, {}, "Delete an item", "", "Deleted"}, &Impl::delete_item},
+        {{"GET", "/v1/items/{id}/similar", client, {"n"}, "Items similar to an item", "", "SimilarItems"},
+         &Impl::get_similar},
+        {{"POST", "/v1/events", client, {}, "Write one event or a batch (all or nothing)", "EventBatch",
+          "EventsWritten"},
+         &Impl::post_events},
+        {{"GET", "/v1/models/current", client, {}, "The model requests see now", "", "ModelStatus"},
+         &Impl::get_model},
+        {{"POST", "/v1/models/train", admin, {}, "Start a background training", "TrainRequest", "TrainAccepted",
+          202},
+         &Impl::post_train},
     };
+    std::vector<HttpMetrics::Series> series;
+    for (const auto& [info, handler] : table) {
+      std::vector<std::string> pattern;
+      for (auto& segment : split_path(info.path)) pattern.push_back(segment.starts_with("{") ? "{}" : segment);
+      routes.push_back({info, std::move(pattern), handler});
+      series.push_back({info.method, info.path});
+    }
+    for (const char* method : kMethods) series.push_back({method, "unmatched"});
+    metrics = std::make_unique<HttpMetrics>(std::move(series));
+    openapi_body = openapi_spec(route_infos()).dump();
+  }
+
+  std::vector<RouteInfo> route_infos() const {
+    std::vector<RouteInfo> out;
+    for (const auto& route : routes) out.push_back(route.info);
+    return out;
   }
 
   static bool matches(const std::vector<std::string>& pattern, const std::vector<std::string>& segments,
@@ -231,19 +280,25 @@ struct Server::Impl {
     return true;
   }
 
-  // The one wrapper: routes, authenticates, and translates every failure
-  // into a status and a JSON error body. Nothing escapes it.
+  // The one wrapper: routes, authenticates, rate-limits, and translates every
+  // failure into a status and a JSON error body; records the request's
+  // metrics under its route pattern. Nothing escapes it.
   void handle(const httplib::Request& req, httplib::Response& res) {
+    const double start = monotonic_seconds();
+    std::size_t slot = routes.size() + kMethods.size() - 1;  // unmatched, method unknown
+    for (std::size_t idx = 0; idx < kMethods.size(); ++idx)
+      if (req.method == kMethods[idx]) slot = routes.size() + idx;
     try {
       const auto segments = split_path(req.target);
       std::vector<std::string> args;
       const Route* found = nullptr;
       bool path_known = false;
-      for (const auto& route : routes) {
-        if (!matches(route.pattern, segments, args)) continue;
+      for (std::size_t idx = 0; idx < routes.size(); ++idx) {
+        if (!matches(routes[idx].pattern, segments, args)) continue;
         path_known = true;
-        if (route.method == req.method) {
-          found = &route;
+        if (routes[idx].info.method == req.method) {
+          found = &routes[idx];
+          slot = idx;
           break;
         }
       }
@@ -251,10 +306,24 @@ struct Server::Impl {
         if (path_known) throw HttpError{405, "method_not_allowed", req.method + " is not allowed on this path"};
         throw HttpError{404, "not_found", "no route for " + req.method + " " + req.path};
       }
-      if (found->role) authorize(req, *found->role);
+      if (found->info.role) {
+        const std::string caller = authorize(req, *found->info.role);
+        if (limiter) {
+          const double wait = limiter->acquire(caller.empty() ? "addr:" + req.remote_addr : caller, start);
+          if (wait > 0)
+            throw HttpError{429, "rate_limited", "rate limit exceeded for this API key; retry later", wait};
+        }
+      }
+      for (const auto& [name, value] : req.params) {
+        const auto& known = found->info.query;
+        if (std::find(known.begin(), known.end(), name) == known.end())
+          throw_error(ErrorCode::kInvalidArgument, name + ": unknown query parameter");
+      }
       (this->*found->handler)(req, res, args);
     } catch (const HttpError& e) {
       send_error(res, e.status, e.code, e.message);
+      if (e.retry_after_s > 0)
+        res.set_header("Retry-After", std::to_string(static_cast<long long>(std::ceil(e.retry_after_s))));
     } catch (const Error& e) {
       send_error(res, status_for(e.code()), error_code_name(e.code()), e.what());
     } catch (const nlohmann::json::exception& e) {
@@ -264,10 +333,13 @@ struct Server::Impl {
     } catch (...) {
       send_error(res, 500, "internal", "unknown error");
     }
+    metrics->observe(slot, res.status, monotonic_seconds() - start);
   }
 
-  void authorize(const httplib::Request& req, Role needed) const {
-    if (keys.empty()) return;
+  // Checks the presented key against `needed`; returns the key's digest ("" when
+  // no keys are configured), which names the caller's rate-limit bucket.
+  std::string authorize(const httplib::Request& req, Role needed) const {
+    if (keys.empty()) return "";
     std::string presented;
     const std::string auth = req.get_header_value("Authorization");
     if (auth.rfind("Bearer ", 0) == 0) {
@@ -277,7 +349,7 @@ struct Server::Impl {
     }
     if (presented.empty())
       throw HttpError{401, "unauthenticated", "Authorization: Bearer KEY or X-API-Key header required"};
-    const std::string digest = sha256_hex(presented);
+    std::string digest = sha256_hex(presented);
     // Compare against every key in constant time, without an early exit.
     std::optional<Role> role;
     for (const auto& key : keys) {
@@ -289,6 +361,7 @@ struct Server::Impl {
     if (!role) throw HttpError{401, "unauthenticated", "unknown API key"};
     if (needed == Role::kAdmin && *role != Role::kAdmin)
       throw HttpError{403, "permission_denied", "this route needs an admin key"};
+    return digest;
   }
 
   std::shared_ptr<const ModelSnapshot> current() const {
@@ -303,6 +376,84 @@ struct Server::Impl {
 
   void get_health(const httplib::Request&, httplib::Response& res, const std::vector<std::string>&) {
     send_json(res, 200, {{"status", "ok"}});
+  }
+
+  void get_openapi(const httplib::Request&, httplib::Response& res, const std::vector<std::string>&) {
+    res.status = 200;
+    res.set_content(openapi_body, "application/json");
+  }
+
+  // Prometheus text format 0.0.4: the request metrics, then model, training and store gauges.
+  void get_metrics(const httplib::Request&, httplib::Response& res, const std::vector<std::string>&) {
+    std::string out;
+    metrics->write(out);
+    auto gauge = [&out](const std::string& name, const std::string& help, const std::string& labels, double value) {
+      char number[32];
+      std::snprintf(number, sizeof number, "%.9g", value);
+      out += "# HELP " + name + " " + help + "\n# TYPE " + name + " gauge\n" + name + labels + " " + number + "\n";
+    };
+    const auto snap = snapshot.load();
+    if (snap) {
+      gauge("tailor_model_info", "The model requests see now.",
+            "{name=\"" + prometheus_escape(snap->model->name()) + "\",source=\"" + snap->source + "\"}", 1);
+      gauge("tailor_model_age_seconds", "Seconds since the current model was trained or loaded.", "",
+            static_cast<double>(now_seconds() - snap->loaded_at));
+    }
+    gauge("tailor_model_training", "1 while a background training runs.", "", training ? 1 : 0);
+    {
+      std::lock_guard lock(training_mutex);
+      if (last_training.is_object() && last_training.contains("seconds"))
+        gauge("tailor_model_last_training_duration_seconds", "Duration of the last successful training.", "",
+              last_training["seconds"].get<double>());
+    }
+    store::StoreStats stats;
+    {
+      std::lock_guard lock(store_stats_mutex);
+      const double now = monotonic_seconds();
+      if (now - store_stats_at >= kStoreStatsMaxAgeS) {
+        store_stats = store->stats();
+        store_stats_at = now;
+      }
+      stats = store_stats;
+    }
+    gauge("tailor_store_users", "Users in the store (refreshed every few seconds).", "", static_cast<double>(stats.users));
+    gauge("tailor_store_items", "Items in the store (refreshed every few seconds).", "", static_cast<double>(stats.items));
+    gauge("tailor_store_events", "Events in the store (refreshed every few seconds).", "", static_cast<double>(stats.events));
+    gauge("tailor_uptime_seconds", "Seconds since the server started.", "", monotonic_seconds() - started_at);
+    res.status = 200;
+    res.set_content(out, "text/plain; version=0.0.4; charset=utf-8");
+  }
+
+  // Features and default-rule labels of one user, plus the segment when the
+  // store has a segmentation ("segments:current"). Computes the profile set
+  // over the whole store on each call (one scan of users, items, events).
+  void get_profile(const httplib::Request&, httplib::Response& res, const std::vector<std::string>& args) {
+    if (!store->get_user(args[0])) {
+      // A user known only through events still has a profile.
+      auto events = store->user_events(args[0], 1);
+      if (events.empty()) throw_error(ErrorCode::kNotFound, "user '" + args[0] + "' does not exist");
+    }
+    const profile::ProfileSet profiles = profile::compute_profiles(*store);
+    const profile::UserProfile* found = profiles.find(args[0]);
+    if (found == nullptr) throw_error(ErrorCode::kNotFound, "user '" + args[0] + "' does not exist");
+    nlohmann::json doc = {{"user", found->user_id},
+                          {"attributes", found->attributes},
+                          {"event_count", found->event_count},
+                          {"features", profile::features_json(*found)},
+                          {"labels", profile_rules().labels_for(*found)},
+                          {"segment", nullptr}};
+    if (auto bytes = store->get_artifact(profile::kSegmentsArtifact)) {
+      const auto segments = profile::segments_from_json(nlohmann::json::parse(*bytes));
+      if (auto id = segments.segment_of(found->user_id))
+        for (const auto& segment : segments.segments)
+          if (segment.id == *id) doc["segment"] = profile::segment_json(segment);
+    }
+    send_json(res, 200, doc);
+  }
+
+  static const profile::RuleSet& profile_rules() {
+    static const profile::RuleSet rules = profile::RuleSet::defaults();  // immutable; labels_for is thread-safe
+    return rules;
   }
 
   void get_ready(const httplib::Request&, httplib::Response& res, const std::vector<std::string>&) {
@@ -369,7 +520,7 @@ struct Server::Impl {
   }
 
   void list_items(const httplib::Request& req, httplib::Response& res, const std::vector<std::string>&) {
-    const Query query(req, {"cursor", "limit"});
+    const Query query(req);
     store::Page page;
     page.cursor = query.text("cursor");
     page.limit = static_cast<std::size_t>(query.integer("limit", 100, 1, 1000));
@@ -392,7 +543,7 @@ struct Server::Impl {
 
   void get_recommendations(const httplib::Request& req, httplib::Response& res,
                            const std::vector<std::string>& args) {
-    const Query query(req, {"n", "category", "exclude", "diversity", "explain", "include_seen"});
+    const Query query(req);
     const auto snap = current();
     RecommendQuery rq;
     rq.user = args[0];
@@ -419,7 +570,7 @@ struct Server::Impl {
   }
 
   void get_similar(const httplib::Request& req, httplib::Response& res, const std::vector<std::string>& args) {
-    const Query query(req, {"n"});
+    const Query query(req);
     const auto n = static_cast<std::size_t>(query.integer("n", 10, 1, 10000));
     const auto snap = current();
     const auto& rec = *snap->model;
@@ -540,6 +691,11 @@ Server::Server(std::unique_ptr<store::Store> store, ServerOptions options) : imp
     impl_->keys.push_back({sha256_hex(key), role});
   }
   impl_->add_routes();
+  if (impl_->options.rate_limit_rps > 0)
+    impl_->limiter = std::make_unique<RateLimiter>(
+        impl_->options.rate_limit_rps,
+        impl_->options.rate_limit_burst > 0 ? impl_->options.rate_limit_burst
+                                            : std::max(1.0, impl_->options.rate_limit_rps));
 
   if (auto bytes = impl_->store->get_artifact(kCurrentModelArtifact)) {
     auto snap = std::make_shared<ModelSnapshot>();
@@ -624,5 +780,7 @@ bool Server::start_training(const std::string& model_name, const nlohmann::json&
 }
 
 void Server::wait_for_training() { impl_->wait_for_training(); }
+
+std::vector<RouteInfo> Server::routes() const { return impl_->route_infos(); }
 
 }  // namespace tailor::server

@@ -8,6 +8,12 @@
 // snapshot) and atomically stores the new pointer. Requests never block on
 // training and never see a half-loaded model.
 //
+// Operations: GET /metrics is Prometheus text format 0.0.4 (per-route
+// request counts by method/route pattern/status, latency histograms, errors,
+// model and store gauges); it needs an admin key when keys are configured,
+// like every data route, and is open otherwise. GET /v1/openapi.json is the
+// spec generated from the route table (open to clients).
+//
 // Errors: every handler runs inside one wrapper that turns tailor::Error into
 // an HTTP status (InvalidArgument 400, NotFound 404, AlreadyExists 409,
 // Unavailable 503, anything else 500) and a body
@@ -71,6 +77,32 @@ std::pair<std::string, Role> parse_api_key(std::string_view entry);
 // SHA-256 of bytes as 64 lowercase hex digits (FIPS 180-4, OpenSSL libcrypto).
 std::string sha256_hex(std::string_view bytes);
 
+// ---------------------------------------------------------------- routes ---
+
+// One row of the server's route table: what the router matches, what auth
+// needs, which query parameters the handler accepts (others get 400), and
+// what the OpenAPI spec says about it. The spec at /v1/openapi.json is
+// generated from this table, so the two cannot drift.
+struct RouteInfo {
+  std::string method;               // "GET", "PUT", "POST", "DELETE"
+  std::string path;                 // OpenAPI template, "/v1/users/{id}/recommendations"
+  std::optional<Role> role;         // needed when keys are configured; nullopt = open
+  std::vector<std::string> query;   // accepted query parameter names
+  std::string summary;              // one line for the spec
+  std::string request_schema;       // components/schemas name of the JSON body; "" = none
+  std::string response_schema;      // schema of the success body; "" = text/plain
+  int success_status = 200;
+};
+
+// OpenAPI 3.0.3 document of the given routes: paths with path and query
+// parameters, request and response schemas (components/schemas), the error
+// body, and both security schemes (bearer, X-API-Key). Pure function.
+nlohmann::json openapi_spec(const std::vector<RouteInfo>& routes);
+
+// Parses the --rate-limit value "RPS[:BURST]" into (rps, burst); BURST
+// defaults to max(1, RPS). InvalidArgument naming "rate-limit".
+std::pair<double, double> parse_rate_limit(std::string_view text);
+
 // ------------------------------------------------------------- settings ---
 
 struct ServerOptions {
@@ -85,6 +117,10 @@ struct ServerOptions {
   int keep_alive_max_requests = 1000;  // requests per keep-alive connection
   std::string train_model = "itemknn";  // model trained when the store has none, and by POST /v1/models/train
   int train_threads = 0;            // threads of a background training; 0 = default
+  // Token bucket per API key (per client address when no keys are configured)
+  // on every route but the open ones; over the limit gets 429 + Retry-After.
+  double rate_limit_rps = 0;        // refill, requests per second; 0 = off; [0, 1e6]
+  double rate_limit_burst = 0;      // bucket size; 0 = max(1, rps); [0, 1e6]
   // Throws InvalidArgument naming the field that is out of range.
   void validate() const;
 };
@@ -118,6 +154,8 @@ class Server {
   bool start_training(const std::string& model_name = "", const nlohmann::json& params = nlohmann::json::object());
   // Blocks until no training is running (tests, shutdown).
   void wait_for_training();
+  // The route table (immutable after construction). Thread-safe.
+  std::vector<RouteInfo> routes() const;
 
  private:
   struct Impl;
