@@ -25,6 +25,7 @@ APT_PACKAGES=(
   libxgboost-dev                  # gradient-boosted trees for propensity models (optional at build time)
   libcpp-httplib-dev libssl-dev    # tailor serve: HTTP server, SHA-256 of API keys
   python3 python3-venv            # demo data generator, CLI tests
+  chromium fonts-wqy-microhei     # headless render test of `tailor report` (tests/profile/report_test.py); CJK glyphs
 )
 
 missing=()

@@ -50,7 +50,8 @@ void run_profile(const ProfileArgs& args, const GlobalOptions& global) {
                         {"attributes", user->attributes},
                         {"now", format_timestamp(profiles.now)},
                         {"features", profile::features_json(*user)},
-                        {"labels", rules.labels_for(*user)}};
+                        {"labels", rules.labels_for(*user)},
+                        {"tags", profile::interest_tags(*store, *user)}};
   std::optional<profile::Segment> segment;
   if (auto segments = stored_segments(*store))
     if (auto id = segments->segment_of(user->user_id))
@@ -70,6 +71,9 @@ void run_profile(const ProfileArgs& args, const GlobalOptions& global) {
   std::string labels;
   for (const auto& l : doc["labels"]) labels += (labels.empty() ? "" : ", ") + l.get<std::string>();
   std::printf("labels: %s\n", labels.empty() ? "(none)" : labels.c_str());
+  std::string tags;
+  for (const auto& t : doc["tags"]) tags += (tags.empty() ? "" : ", ") + t.get<std::string>();
+  std::printf("tags: %s\n", tags.empty() ? "(none)" : tags.c_str());
   if (segment)
     std::printf("segment %d: %s — %s\n", segment->id, segment->name.c_str(), segment->description.c_str());
   else

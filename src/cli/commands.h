@@ -31,6 +31,7 @@ void register_serve(CLI::App& app, GlobalOptions& global);
 void register_rules(CLI::App& app, GlobalOptions& global);  // @analytics
 void register_propensity(CLI::App& app, GlobalOptions& global);  // @analytics
 void register_profile(CLI::App& app, GlobalOptions& global);  // @profile
+void register_report(CLI::App& app, GlobalOptions& global);  // @profile
 
 // Prints a JSON document on stdout (pretty when stdout is a terminal).
 void print_json(const nlohmann::json& doc);

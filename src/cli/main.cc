@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   cli::register_rules(app, global);  // @analytics
   cli::register_propensity(app, global);  // @analytics
   cli::register_profile(app, global);  // @profile
+  cli::register_report(app, global);  // @profile
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -230,4 +230,122 @@ Json segments_json(const SegmentResult& result, bool with_assignment);
 SegmentResult segments_from_json(const Json& doc);
 Json segment_json(const Segment& segment);
 
+
+// ------------------------------------------------------------ sentiment ---
+// (src/profile/sentiment.cc) Binarised multinomial Naive Bayes per language
+// over the shared zh/en tokenizer (ICU words + Snowball stems, plus Han
+// character bigrams), with negation marking: after 不 / 没 / 别 / 无 / not /
+// no / never / *n't the next kNegationSpan word tokens become "!token", and a
+// Chinese word that starts with 不 or 没 ("不好") becomes "!好".
+//   log-odds(d) = log P(pos)/P(neg) + Σ_{t ∈ set(d)} log P(t|pos)/P(t|neg)
+//   P(t|c)      = (docs of c with t + alpha) / (Σ_t' docs of c with t' + alpha·|V|)
+// score(d) = sigmoid(log-odds) = P(positive | d). Weak labels from ratings:
+// >= 4 positive, <= 2 negative, 3 dropped.
+
+inline constexpr const char* kSentimentArtifact = "sentiment:current";
+
+struct SentimentExample {
+  std::string text;
+  bool positive = false;
+  std::string lang;  // "zh" or "en"; empty = detect
+};
+
+struct SentimentOptions {
+  double alpha = 1.0;        // Laplace smoothing, (0, 10]
+  std::size_t min_count = 2;  // tokens seen in fewer training documents are dropped, [1, 1000]
+  void validate() const;
+};
+
+// "zh" when the text holds a Han character, else "en".
+std::string detect_language(std::string_view text);
+
+// Immutable after train / from_json; score() is thread-safe (one tokenizer per call).
+class SentimentModel {
+ public:
+  static SentimentModel train(std::span<const SentimentExample> examples, const SentimentOptions& options = {});
+  // P(positive) in [0, 1]; 0.5 when the language has no model or no known token.
+  double score(std::string_view text) const;
+  std::vector<std::string> languages() const;
+
+  // {"format":"tailor-sentiment","version":1,...}; from_json throws
+  // kCorruption on another format or a newer version.
+  Json to_json() const;
+  static SentimentModel from_json(const Json& doc);
+
+  struct Language {
+    double docs[2] = {0, 0};    // training documents [negative, positive]
+    double totals[2] = {0, 0};  // Σ_t document counts per class
+    std::unordered_map<std::string, std::pair<float, float>> tokens;  // token -> [neg, pos] doc counts
+  };
+
+ private:
+  double alpha_ = 1.0;
+  std::map<std::string, Language> langs_;
+};
+
+// The tokens the model sees (after negation marking), exposed for tests.
+std::vector<std::string> sentiment_tokens(std::string_view text);
+
+// Weakly labelled reviews from the shared datasets folder:
+// douban-moviedata-small/comments.csv (content, rating) and every
+// amazon2018-*/*_5.json.gz (summary + reviewText, overall). Throws kNotFound
+// when neither is there.
+std::vector<SentimentExample> load_sentiment_examples(const std::string& datasets_dir);
+
+// Seeded, platform-independent split (a hash of index and seed): about
+// test_fraction of the examples go to `test`.
+void split_sentiment_examples(std::span<const SentimentExample> examples, double test_fraction, std::uint64_t seed,
+                              std::vector<SentimentExample>& train, std::vector<SentimentExample>& test);
+
+struct SentimentAccuracy {
+  std::string lang;
+  std::size_t count = 0;
+  double accuracy = 0;
+  double positive_share = 0;  // of the test labels (the majority baseline is max(p, 1-p))
+  double balanced_accuracy = 0;  // mean of the recalls of the two classes (0.5 = chance)
+};
+std::vector<SentimentAccuracy> evaluate_sentiment(const SentimentModel& model,
+                                                  std::span<const SentimentExample> test);
+
+// Review texts of the store: events with a string context.text, context.review
+// or context.summary (summary and review joined), scored and aggregated.
+struct SentimentAggregate {
+  std::string id;
+  std::size_t count = 0, positive = 0, negative = 0;  // score >= 0.5 is positive
+  double mean_score = 0;
+};
+struct StoreSentiment {
+  std::size_t reviews = 0;
+  std::vector<SentimentAggregate> users;  // sorted by id
+  std::vector<SentimentAggregate> items;  // sorted by id
+};
+StoreSentiment score_store_reviews(const store::Store& store, const SentimentModel& model);
+
+// --------------------------------------------------------- interest tags ---
+// (src/profile/interest_tags.cc) Readable tags of a user: the top categories
+// by affinity (> 0) mapped through a small table ("running" -> "runner",
+// "phones-audio" -> "数码发烧友"; unknown categories keep their name), then the
+// most frequent tags of the items they viewed, bought or rated, without repeats.
+std::string interest_tag_for_category(std::string_view category);
+std::vector<std::string> interest_tags(const store::Store& store, const UserProfile& profile,
+                                       std::size_t max_tags = 6);
+
+// --------------------------------------------------------------- report ---
+// (src/profile/report.cc) The marketer's report: segments (sizes, top
+// features), RFM histograms, top association rules, and a purchase-propensity
+// lift curve (logistic regression on profile features, 70/30 split).
+struct ReportOptions {
+  double min_support = 0.02;     // association rules, (0, 1]
+  double min_confidence = 0.2;   // [0, 1]
+  std::size_t top_rules = 12;       // rules kept, by lift
+  int histogram_bins = 12;       // [2, 100]
+  std::uint64_t seed = 42;
+  int threads = 0;
+};
+// The report's data; segments come from the stored "segments:current" (or are
+// computed when absent).
+Json report_json(const store::Store& store, const ReportOptions& options = {});
+// A self-contained HTML page (inline CSS and SVG) from report_json's output.
+std::string report_html(const Json& report);
+
 }  // namespace tailor::profile
