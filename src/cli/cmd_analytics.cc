@@ -101,6 +101,11 @@ struct PropensityArgs {
   std::uint64_t seed = 42;
   std::string split_out;
   std::size_t top = 20;
+  // Store mode (--db with --category).
+  std::string db;
+  std::string category;
+  int horizon_days = 30;
+  std::string cutoff;
   analytics::XgboostOptions xgboost;
   analytics::LogisticOptions logistic;
 };
@@ -177,10 +182,20 @@ void register_rules(CLI::App& app, GlobalOptions& global) {
 
 void register_propensity(CLI::App& app, GlobalOptions& global) {
   auto args = std::make_shared<PropensityArgs>();
-  auto* cmd = app.add_subcommand("propensity", "Train a propensity model on a CSV and report its test AUC and "
-                                               "feature importance");
-  cmd->add_option("--csv", args->csv, "Input CSV with a header (';' or ',' separated)")->required();
-  cmd->add_option("--label", args->label, "Label column")->required();
+  auto* cmd = app.add_subcommand("propensity", "Propensity models: on a CSV (--csv, --label), or per item category "
+                                               "from the store (--db, --category) with the audience to target");
+  auto* csv = cmd->add_option("--csv", args->csv, "Input CSV with a header (';' or ',' separated)");
+  auto* label = cmd->add_option("--label", args->label, "Label column (CSV mode)");
+  auto* db = cmd->add_option("--db", args->db, "Store mode: SQLite file path or sqlite:// URL");
+  auto* category = cmd->add_option("--category", args->category, "Store mode: top-level category whose buyers are predicted");
+  csv->excludes(db);
+  label->needs(csv);
+  category->needs(db);
+  db->needs(category);
+  cmd->add_option("--horizon-days", args->horizon_days, "Store mode: label window after the cutoff, in days")
+      ->check(CLI::Range(1, 3650))
+      ->capture_default_str();
+  cmd->add_option("--cutoff", args->cutoff, "Store mode: cutoff time (default: newest event - horizon)");
   cmd->add_option("--positive", args->positive, "Label value meaning positive (default: the label is 0/1)");
   cmd->add_option("--drop", args->drop, "Columns to leave out (repeatable or comma-separated)")->delimiter(',');
   cmd->add_option("--categorical", args->categorical, "Columns to one-hot even when numeric-looking")->delimiter(',');
@@ -190,13 +205,24 @@ void register_propensity(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--test-fraction", args->test_fraction, "Share of rows held out for the AUC")->capture_default_str();
   cmd->add_option("--seed", args->seed, "Seed of the split and the model")->capture_default_str();
   cmd->add_option("--split-out", args->split_out, "Write the split's row indexes as JSON {train: [...], test: [...]}");
-  cmd->add_option("--top", args->top, "Report the top N features by importance (0 = all)")->capture_default_str();
+  cmd->add_option("--top", args->top,
+                  "CSV mode: the top N features by importance; store mode: audience size (0 = all)")
+      ->capture_default_str();
   cmd->add_option("--rounds", args->xgboost.rounds, "XGBoost boosting rounds")->capture_default_str();
   cmd->add_option("--eta", args->xgboost.eta, "XGBoost learning rate")->capture_default_str();
   cmd->add_option("--max-depth", args->xgboost.max_depth, "XGBoost tree depth")->capture_default_str();
   cmd->add_option("--l2", args->logistic.l2, "Logistic L2 penalty on standardised coefficients")->capture_default_str();
   cmd->add_flag("--json", global.json, "Print JSON");
-  cmd->callback([args, &global] { run_propensity(*args, global); });
+  cmd->callback([args, &global] {
+    if (!args->db.empty()) {
+      run_store_propensity(args->db, args->category, args->horizon_days, args->cutoff, args->model, args->seed,
+                           args->top, global);
+      return;
+    }
+    TAILOR_CHECK_ARG(!args->csv.empty(), "propensity: give --csv FILE --label COLUMN, or --db FILE --category C");
+    TAILOR_CHECK_ARG(!args->label.empty(), "propensity: --label is required with --csv");
+    run_propensity(*args, global);
+  });
 }
 
 }  // namespace tailor::cli

@@ -134,7 +134,49 @@ void run_segments(const SegmentsArgs& args, const GlobalOptions& global) {
     std::printf("  %2d  %6zu  %-28s %s\n", s.id, s.size, s.name.c_str(), s.description.c_str());
 }
 
+struct CategoryPropensityArgs {
+  std::string db;
+  profile::CategoryPropensityOptions options;
+};
+
+void run_category_propensity(const CategoryPropensityArgs& args, const GlobalOptions& global) {
+  auto store = store::open_store(args.db, {.read_only = true});
+  profile::CategoryPropensityOptions options = args.options;
+  options.threads = global.threads;
+  const auto result = profile::category_propensity(*store, options);
+  if (global.json) {
+    print_json(profile::category_propensity_json(result));
+    return;
+  }
+  std::printf("%s propensity (%s): cutoff %s, horizon %d days, %zu positives of %zu users\n", result.category.c_str(),
+              result.model.c_str(), format_timestamp(result.cutoff).c_str(), result.horizon_days, result.positives,
+              result.train_users + result.test_users);
+  std::printf("test AUC %.4f, lift@10%% %.2f (%zu train users, %zu test users)\n", result.auc, result.lift_top10,
+              result.train_users, result.test_users);
+  for (const auto& [feature, value] : result.importance) std::printf("  %-32s %.4f\n", feature.c_str(), value);
+  std::printf("audience:\n");
+  for (const auto& [user, score] : result.audience) std::printf("  %-20s %.4f\n", user.c_str(), score);
+}
+
 }  // namespace
+
+void run_store_propensity(const std::string& db, const std::string& category, int horizon_days,
+                          const std::string& cutoff, const std::string& model, std::uint64_t seed, std::size_t top,
+                          const GlobalOptions& global) {
+  CategoryPropensityArgs args;
+  args.db = db;
+  args.options.category = category;
+  args.options.horizon_days = horizon_days;
+  if (!cutoff.empty()) {
+    auto ts = parse_timestamp(cutoff);
+    TAILOR_CHECK_ARG(ts.has_value(), "--cutoff: cannot parse '" + cutoff + "' as a time");
+    args.options.cutoff = *ts;
+  }
+  args.options.model = model;
+  args.options.seed = seed;
+  args.options.top = top;
+  run_category_propensity(args, global);
+}
 
 void register_profile(CLI::App& app, GlobalOptions& global) {
   {

@@ -68,6 +68,11 @@ std::unique_ptr<model::Recommender> load_or_train_model(store::Store& store, con
 dataset::Split read_split_dir(const std::string& dir, const dataset::Dataset& data);
 // Reads a configuration written by `tailor tune --out`: {"model": ..., "params": {...}}.
 nlohmann::json read_config_file(const std::string& path);
+// `tailor propensity --db --category`: purchase propensity for one category
+// from the store (temporal label window), and the audience most likely to buy.
+void run_store_propensity(const std::string& db, const std::string& category, int horizon_days,
+                          const std::string& cutoff, const std::string& model, std::uint64_t seed, std::size_t top,
+                          const GlobalOptions& global);
 // Reads external rankings (TSV: user_id, item_id; best first per user).
 eval::Rankings read_rankings(const std::string& path, const dataset::Dataset& data);
 

@@ -133,6 +133,7 @@ ProfileSet compute_profiles(const store::Store& store, const ProfileOptions& opt
   store.scan_events([&](const store::StoredEvent& ev) {
     if (ev.user_idx >= slot_of_index.size() || slot_of_index[ev.user_idx] < 0) return;
     if (ev.item_idx >= items.size()) return;
+    if (options.until != 0 && ev.timestamp >= options.until) return;
     Accumulator& a = acc[static_cast<std::size_t>(slot_of_index[ev.user_idx])];
     const ItemInfo& item = items[ev.item_idx];
     newest = std::max(newest, ev.timestamp);
@@ -171,7 +172,9 @@ ProfileSet compute_profiles(const store::Store& store, const ProfileOptions& opt
       a.category_weight[item.category] += types.weight(ev.type, ev.value).value_or(types.default_weight);
     }
   });
-  set.now = options.now != 0 ? options.now : (newest == std::numeric_limits<Timestamp>::min() ? 0 : newest);
+  set.now = options.now != 0     ? options.now
+            : options.until != 0 ? options.until
+            : (newest == std::numeric_limits<Timestamp>::min() ? 0 : newest);
   set.channels = channels_seen;
   std::sort(set.channels.begin(), set.channels.end());
 

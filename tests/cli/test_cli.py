@@ -212,3 +212,13 @@ def test_attribute_cold_start_and_diversity_with_hybrid(tmp_path):
     distinct = lambda out: len({it["categories"][0] for it in out["items"]})
     assert distinct(diverse) > distinct(plain)
     assert run("recommend", "--db", db, "--user", "u-0005", "--diversity", "2", check=False).returncode == 3
+
+
+def test_category_propensity_from_the_store(demo_db):
+    out = run_json("propensity", "--db", demo_db, "--category", "running", "--top", "10")
+    assert out["category"] == "running" and out["auc"] > 0.7 and len(out["audience"]) == 10
+    truth = json.loads((REPO / "data" / "demo" / "truth.json").read_text())["users"]
+    runners = sum(1 for a in out["audience"] if truth.get(a["user"]) == "runner")
+    assert runners >= 5, out["audience"]
+    assert run("propensity", "--db", demo_db, "--category", "running", "--csv", "x.csv", check=False).returncode == 2
+    assert run("propensity", "--db", demo_db, check=False).returncode == 2  # --db needs --category

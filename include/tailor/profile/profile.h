@@ -45,6 +45,9 @@ inline constexpr std::string_view kChannelPrefix = "channel.";
 struct ProfileOptions {
   // Reference time for recency; 0 = the newest event in the store.
   Timestamp now = 0;
+  // Only events with timestamp < until count (0 = no bound). With a bound and
+  // now == 0, recency is measured from `until` (features "as of" that time).
+  Timestamp until = 0;
   // Weights of event types for category affinity (negative types subtract).
   // Unknown types count as default_weight.
   data::EventTypes event_types = data::EventTypes::defaults();
@@ -329,6 +332,47 @@ StoreSentiment score_store_reviews(const store::Store& store, const SentimentMod
 std::string interest_tag_for_category(std::string_view category);
 std::vector<std::string> interest_tags(const store::Store& store, const UserProfile& profile,
                                        std::size_t max_tags = 6);
+
+// ------------------------------------------------ category propensity ---
+// (src/profile/category_propensity.cc) Who will buy from category C next?
+// Temporal setup: cutoff T (default: newest event - horizon); features are
+// the profile features of events before T (ProfileOptions::until = T); the
+// label is "bought an item whose top-level category is C in [T, T + horizon)".
+// A seeded user split trains the analytics propensity model (XGBoost, or
+// logistic regression when XGBoost is not built in or asked for); the test
+// users give AUC and lift at the top 10 %. The model then scores every user on
+// features of all events (as of the newest event): the audience.
+struct CategoryPropensityOptions {
+  std::string category;        // top-level category, required
+  int horizon_days = 30;       // [1, 3650]
+  Timestamp cutoff = 0;        // 0 = newest event - horizon
+  std::string model = "xgboost";  // "xgboost" or "logistic"
+  double test_fraction = 0.3;  // (0, 1)
+  std::uint64_t seed = 42;
+  std::size_t top = 20;        // audience size (0 = every user)
+  std::size_t top_features = 15;  // importance entries kept (0 = all)
+  int threads = 0;
+  void validate() const;
+};
+
+struct CategoryPropensityResult {
+  std::string category;
+  std::string model;  // model actually used
+  Timestamp cutoff = 0;
+  int horizon_days = 0;
+  double auc = 0;          // on the test users; NaN when a class is absent there
+  double lift_top10 = 0;   // positive rate of the top 10 % test users by score / test positive rate
+  double base_rate = 0;    // positive share over all users
+  std::size_t positives = 0;
+  std::size_t train_users = 0, test_users = 0;
+  std::vector<std::pair<std::string, double>> importance;  // descending
+  std::vector<std::pair<std::string, double>> audience;    // user, score; descending
+};
+
+// Throws InvalidArgument on bad options, NotFound for an unknown category,
+// InvalidArgument when the training users hold a single class.
+CategoryPropensityResult category_propensity(const store::Store& store, const CategoryPropensityOptions& options);
+Json category_propensity_json(const CategoryPropensityResult& result);
 
 // --------------------------------------------------------------- report ---
 // (src/profile/report.cc) The marketer's report: segments (sizes, top
