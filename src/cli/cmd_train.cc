@@ -17,13 +17,17 @@ struct SnapshotArgs {
   std::string event_types;
 };
 
-dataset::Dataset take_snapshot(const store::Store& store, const SnapshotArgs& args, const GlobalOptions& global) {
+dataset::SnapshotOptions snapshot_options_from(const SnapshotArgs& args) {
   dataset::SnapshotOptions options;
   TAILOR_CHECK_ARG(args.half_life_days >= 0, "--half-life-days must be >= 0");
   options.half_life_days = args.half_life_days;
   if (!args.event_types.empty()) options.event_types.apply_spec(args.event_types);
   options.event_types.allow_unknown = true;  // stored events were validated at import
-  return dataset::snapshot(store, options, global.quiet || global.json);
+  return options;
+}
+
+dataset::Dataset take_snapshot(const store::Store& store, const SnapshotArgs& args, const GlobalOptions& global) {
+  return dataset::snapshot(store, snapshot_options_from(args), global.quiet || global.json);
 }
 
 void add_snapshot_options(CLI::App* cmd, SnapshotArgs& args) {
@@ -64,30 +68,20 @@ struct TrainArgs {
 
 nlohmann::json train_and_save(store::Store& store, const TrainArgs& args, const GlobalOptions& global,
                               std::unique_ptr<model::Recommender>* keep = nullptr) {
-  auto recommender = model::create_model(args.model, merged_params(args.config, args.model, args.params));
-  dataset::Dataset data = take_snapshot(store, args.snapshot, global);
-  TAILOR_CHECK_ARG(!data.interactions.empty(), "the store has no interactions to train on; run tailor import first");
   model::FitOptions fit;
   fit.threads = global.threads;
   fit.quiet = global.quiet || global.json;
-  double start = monotonic_seconds();
-  recommender->fit(data, data.interactions, fit);
-  double fit_seconds = monotonic_seconds() - start;
-  std::string bytes = recommender->save_bytes();
-  {
-    auto writer = store.begin_write();
-    writer->put_artifact(kCurrentModelArtifact, bytes);
-    writer->put_artifact(model_artifact_name(args.model), bytes);
-    writer->commit();
-  }
+  model::StoreTrainingSummary trained;
+  auto recommender = model::train_from_store(store, args.model, merged_params(args.config, args.model, args.params),
+                                             snapshot_options_from(args.snapshot), fit, &trained);
   if (!args.out.empty()) recommender->save_file(args.out);
   nlohmann::json summary = {{"model", args.model},
                             {"params", recommender->params()},
-                            {"users", data.user_count()},
-                            {"items", data.item_count()},
-                            {"interactions", data.interactions.size()},
-                            {"fit_seconds", fit_seconds},
-                            {"model_bytes", bytes.size()}};
+                            {"users", trained.users},
+                            {"items", trained.items},
+                            {"interactions", trained.interactions},
+                            {"fit_seconds", trained.fit_seconds},
+                            {"model_bytes", trained.model_bytes}};
   if (keep != nullptr) *keep = std::move(recommender);
   return summary;
 }
@@ -163,12 +157,10 @@ void run_eval(const EvalArgs& args, const GlobalOptions& global) {
 
 }  // namespace
 
-std::string model_artifact_name(const std::string& model_name) { return "model:" + model_name; }
-
 std::unique_ptr<model::Recommender> load_or_train_model(store::Store& store, const std::string& name,
                                                         const GlobalOptions& global, bool& trained_now) {
   trained_now = false;
-  std::string artifact = name.empty() ? kCurrentModelArtifact : model_artifact_name(name);
+  std::string artifact = name.empty() ? model::kCurrentModelArtifact : model::model_artifact_name(name);
   if (auto bytes = store.get_artifact(artifact)) return model::load_model_bytes(*bytes);
   TrainArgs args;
   args.model = name.empty() ? "itemknn" : name;

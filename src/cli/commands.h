@@ -52,11 +52,6 @@ namespace tailor::model { class Recommender; }
 
 namespace tailor::cli {
 
-// Artifact names under which trained models live in the store, so every
-// process (CLI, later the server) that opens the store finds the same model.
-inline constexpr const char* kCurrentModelArtifact = "model:current";
-std::string model_artifact_name(const std::string& model_name);
-
 // Loads the store's current model (or the named one). When the store has none
 // yet, trains `fallback_model` on everything, saves it as current, and says so
 // on stderr; `trained_now` is set when that happened.

@@ -22,7 +22,7 @@
 namespace tailor::server {
 namespace {
 
-constexpr const char* kCurrentModelArtifact = "model:current";  // shared with the CLI's train
+using model::kCurrentModelArtifact;
 
 // An HTTP-level refusal that is not an engine error (401, 403, 405, 429).
 struct HttpError {
@@ -640,21 +640,12 @@ struct Server::Impl {
     nlohmann::json summary = {{"model", name}, {"started_at", format_timestamp(now_seconds())}};
     try {
       const double start = monotonic_seconds();
-      auto recommender = model::create_model(name, params);
       dataset::SnapshotOptions snap_options;
       snap_options.event_types.allow_unknown = true;  // stored events were validated on the way in
-      const dataset::Dataset data = dataset::snapshot(*store, snap_options, true);
-      TAILOR_CHECK_ARG(!data.interactions.empty(), "the store has no interactions to train on");
       model::FitOptions fit;
       fit.threads = options.train_threads;
-      recommender->fit(data, data.interactions, fit);
-      const std::string bytes = recommender->save_bytes();
-      {
-        auto writer = store->begin_write();
-        writer->put_artifact(kCurrentModelArtifact, bytes);
-        writer->put_artifact("model:" + name, bytes);
-        writer->commit();
-      }
+      model::StoreTrainingSummary trained;
+      auto recommender = model::train_from_store(*store, name, params, snap_options, fit, &trained);
       auto snap = std::make_shared<ModelSnapshot>();
       snap->model = std::shared_ptr<const model::Recommender>(std::move(recommender));
       snap->source = "trained";
@@ -662,8 +653,8 @@ struct Server::Impl {
       snapshot.store(std::move(snap));  // requests from now on see the new model
       summary["status"] = "ok";
       summary["seconds"] = monotonic_seconds() - start;
-      summary["interactions"] = data.interactions.size();
-      log_info("trained " + name + " on " + std::to_string(data.interactions.size()) + " interactions; swapped in");
+      summary["interactions"] = trained.interactions;
+      log_info("trained " + name + " on " + std::to_string(trained.interactions) + " interactions; swapped in");
     } catch (const std::exception& e) {
       summary["status"] = "failed";
       summary["error"] = e.what();

@@ -191,6 +191,30 @@ class Recommender {
 
 inline constexpr std::uint32_t kModelFormatVersion = 2;
 
+// ------------------------------------------------------- store artifacts ---
+
+// Trained models live in the store as artifacts, so every process that opens
+// the store (CLI, servers) answers from the same model: the latest trained one
+// under kCurrentModelArtifact, and each model name under model_artifact_name().
+inline constexpr const char* kCurrentModelArtifact = "model:current";
+std::string model_artifact_name(const std::string& model_name);
+
+struct StoreTrainingSummary {
+  std::uint32_t users = 0;
+  std::uint32_t items = 0;
+  std::size_t interactions = 0;
+  double fit_seconds = 0;
+  std::size_t model_bytes = 0;
+};
+
+// Snapshots the store, fits `model_name` on every interaction, and saves it as
+// both the current model and the named one in one durable write. Returns the
+// fitted model. InvalidArgument for an unknown model / bad params / an empty
+// store. Safe to call while other threads read the store.
+std::unique_ptr<Recommender> train_from_store(store::Store& store, const std::string& model_name,
+                                              const Params& params, const dataset::SnapshotOptions& snapshot_options,
+                                              const FitOptions& fit_options, StoreTrainingSummary* summary = nullptr);
+
 // Creates a model by registry name with hyper-parameters (unknown keys ->
 // InvalidArgument). Names: popular, itemknn, userknn, baseline, bm25, hybrid, ...
 std::unique_ptr<Recommender> create_model(const std::string& name, const Params& params = Params::object());
