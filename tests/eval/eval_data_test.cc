@@ -10,35 +10,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "../shared_datasets.h"
 #include "tailor/eval/eval.h"
 
 namespace tailor::eval {
 namespace {
 
 using dataset::Dataset;
+using testing_data::read_ratings;
 
-const std::string kDatasets = TAILOR_DATASETS_DIR;
-
-// Reads "user<sep>item<sep>rating<sep>timestamp" lines (header lines whose
-// rating does not parse are skipped).
-Dataset read_ratings(const std::string& path, char sep) {
-  std::ifstream in(path);
-  if (!in) return {};
-  std::vector<dataset::RawInteraction> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string user, item, rating, ts;
-    if (!std::getline(fields, user, sep) || !std::getline(fields, item, sep) || !std::getline(fields, rating, sep) ||
-        !std::getline(fields, ts, sep))
-      continue;
-    char* end = nullptr;
-    const float r = std::strtof(rating.c_str(), &end);
-    if (end == rating.c_str()) continue;
-    rows.push_back({user, item, 1.0f, std::stoll(ts), r});
-  }
-  return dataset::make_dataset(rows);
-}
+const std::string& kDatasets = testing_data::kDatasetsDir;
 
 struct ModelRun {
   MetricMap metrics;

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../shared_datasets.h"
 #include "tailor/eval/eval.h"
 
 namespace tailor::eval {
@@ -21,18 +22,7 @@ namespace {
 
 using dataset::Dataset;
 
-const std::string kDatasets = TAILOR_DATASETS_DIR;
-
-Dataset read_ml100k() {
-  std::ifstream in(kDatasets + "/ml-100k/u.data");
-  if (!in) return {};
-  std::vector<dataset::RawInteraction> rows;
-  std::string user, item;
-  float rating = 0;
-  Timestamp ts = 0;
-  while (in >> user >> item >> rating >> ts) rows.push_back({user, item, 1.0f, ts, rating});
-  return dataset::make_dataset(rows);
-}
+const std::string& kDatasets = testing_data::kDatasetsDir;
 
 struct ModelRun {
   std::string name;
@@ -42,7 +32,7 @@ struct ModelRun {
 };
 
 TEST(Ml100kRecbole, ImplicitModelsBeatPopular) {
-  const Dataset d = read_ml100k();
+  const Dataset d = testing_data::read_ml100k();
   ASSERT_EQ(d.interactions.size(), 100000u) << "ml-100k not found under " << kDatasets;
   dataset::SplitOptions so;
   so.kind = dataset::SplitKind::kRecbole;

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../shared_datasets.h"
 #include "tailor/eval/eval.h"
 
 namespace tailor::eval {
@@ -21,27 +22,10 @@ namespace {
 
 using dataset::Dataset;
 
-const std::string kDatasets = TAILOR_DATASETS_DIR;
-
-// Reads "user<TAB>item<TAB>rating<TAB>timestamp" lines.
-Dataset read_ml100k(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return {};
-  std::vector<dataset::RawInteraction> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string user, item, rating, ts;
-    if (!std::getline(fields, user, '\t') || !std::getline(fields, item, '\t') ||
-        !std::getline(fields, rating, '\t') || !std::getline(fields, ts, '\t'))
-      continue;
-    rows.push_back({user, item, 1.0f, std::stoll(ts), std::stof(rating)});
-  }
-  return dataset::make_dataset(rows);
-}
+const std::string& kDatasets = testing_data::kDatasetsDir;
 
 TEST(Ml100k, FiveFoldRmseOfTheRatingModels) {
-  const Dataset d = read_ml100k(kDatasets + "/ml-100k/u.data");
+  const Dataset d = testing_data::read_ml100k();
   ASSERT_EQ(d.interactions.size(), 100000u) << "ml-100k not found under " << kDatasets;
   ProtocolOptions options;
   options.folds = 5;
