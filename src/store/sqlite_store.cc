@@ -4,6 +4,7 @@
 // longer than its call.
 #include "sqlite_store.h"
 
+#include <charconv>
 #include <filesystem>
 #include <limits>
 #include <string>
@@ -36,6 +37,20 @@ std::string query_sql(ReadConnection::Query query) {
              " JOIN items i ON i.idx = e.item_idx JOIN event_types t ON t.id = e.type_id"
              " WHERE e.user_idx = (SELECT idx FROM users WHERE id = ?1)"
              " ORDER BY e.ts DESC, e.item_idx, e.type_id, e.fingerprint LIMIT ?2";
+    case ReadConnection::kItemEvents:
+      return "SELECT u.id, t.name, e.value, e.ts, e.channel, e.context FROM events e"
+             " JOIN users u ON u.idx = e.user_idx JOIN event_types t ON t.id = e.type_id"
+             " WHERE e.item_idx = (SELECT idx FROM items WHERE id = ?1)"
+             " ORDER BY e.ts DESC, e.user_idx, e.type_id, e.fingerprint LIMIT ?2";
+    case ReadConnection::kListEvents:
+      // A row-value range on the primary key: each page is an index seek, not a scan.
+      return "SELECT e.user_idx, e.item_idx, e.type_id, e.ts, e.fingerprint, u.id, i.id, t.name, e.value,"
+             " e.channel, e.context FROM events e"
+             " JOIN users u ON u.idx = e.user_idx JOIN items i ON i.idx = e.item_idx"
+             " JOIN event_types t ON t.id = e.type_id"
+             " WHERE (e.user_idx, e.item_idx, e.type_id, e.ts, e.fingerprint) > (?1, ?2, ?3, ?4, ?5)"
+             " AND (?6 = '' OR t.name = ?6)"
+             " ORDER BY e.user_idx, e.item_idx, e.type_id, e.ts, e.fingerprint LIMIT ?7";
     case ReadConnection::kUserIndex: return "SELECT idx FROM users WHERE id = ?1";
     case ReadConnection::kItemIndex: return "SELECT idx FROM items WHERE id = ?1";
     case ReadConnection::kScanUsers: return user_select + " ORDER BY idx";
@@ -221,6 +236,67 @@ std::vector<Event> SqliteStore::user_events(const std::string& user_id, std::siz
     event.channel = statement.column_string(4);
     if (!statement.column_is_null(5))
       event.context = decode_json_object(statement.column_text(5), "context of an event of user", user_id);
+  }
+  return events;
+}
+
+std::vector<Event> SqliteStore::item_events(const std::string& item_id, std::size_t limit) const {
+  PooledConnection connection(*read_pool_);
+  Statement& statement = connection->statement(ReadConnection::kItemEvents);
+  Statement::Use use(statement);
+  statement.bind_text(1, item_id);
+  statement.bind_int(2, sql_limit(limit));
+  std::vector<Event> events;
+  while (statement.step()) {
+    Event& event = events.emplace_back();
+    event.user_id = statement.column_string(0);
+    event.item_id = item_id;
+    event.type = statement.column_string(1);
+    event.value = statement.column_double(2);
+    event.timestamp = statement.column_int(3);
+    event.channel = statement.column_string(4);
+    if (!statement.column_is_null(5))
+      event.context = decode_json_object(statement.column_text(5), "context of an event on item", item_id);
+  }
+  return events;
+}
+
+std::vector<PagedEvent> SqliteStore::list_events(const EventPage& page) const {
+  // Before every key: indexes are >= 0, so -1 sorts first whatever follows.
+  std::array<std::int64_t, 5> after = {-1, 0, 0, 0, 0};
+  if (!page.after.empty()) {
+    std::string_view rest = page.after;
+    for (std::size_t part = 0; part < after.size(); ++part) {
+      const std::size_t colon = rest.find(':');
+      if ((colon == std::string_view::npos) != (part + 1 == after.size()))
+        throw_error(ErrorCode::kInvalidArgument, "after: not an event position of this store");
+      const std::string_view field = rest.substr(0, colon);
+      auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), after[part]);
+      if (ec != std::errc() || end != field.data() + field.size() || field.empty())
+        throw_error(ErrorCode::kInvalidArgument, "after: not an event position of this store");
+      rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+    }
+  }
+  PooledConnection connection(*read_pool_);
+  Statement& statement = connection->statement(ReadConnection::kListEvents);
+  Statement::Use use(statement);
+  for (std::size_t part = 0; part < after.size(); ++part) statement.bind_int(static_cast<int>(part) + 1, after[part]);
+  statement.bind_text(6, page.type);
+  statement.bind_int(7, sql_limit(page.limit));
+  std::vector<PagedEvent> events;
+  while (statement.step()) {
+    PagedEvent& paged = events.emplace_back();
+    for (int column = 0; column < 5; ++column)
+      paged.position += (column > 0 ? ":" : "") + std::to_string(statement.column_int(column));
+    Event& event = paged.event;
+    event.user_id = statement.column_string(5);
+    event.item_id = statement.column_string(6);
+    event.type = statement.column_string(7);
+    event.value = statement.column_double(8);
+    event.timestamp = statement.column_int(3);
+    event.channel = statement.column_string(9);
+    if (!statement.column_is_null(10))
+      event.context = decode_json_object(statement.column_text(10), "context of an event of user", event.user_id);
   }
   return events;
 }

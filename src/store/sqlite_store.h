@@ -30,6 +30,8 @@ struct ReadConnection {
     kListUsers,
     kListItems,
     kUserEvents,
+    kItemEvents,
+    kListEvents,
     kUserIndex,
     kItemIndex,
     kScanUsers,
@@ -69,6 +71,9 @@ class SqliteStore final : public Store {
   std::vector<User> list_users(const Page& page) const override;
   std::vector<Item> list_items(const Page& page) const override;
   std::vector<Event> user_events(const std::string& user_id, std::size_t limit = 0) const override;
+  std::vector<Event> item_events(const std::string& item_id, std::size_t limit = 0) const override;
+  // Positions are "user_idx:item_idx:type_id:ts:fingerprint", the primary key.
+  std::vector<PagedEvent> list_events(const EventPage& page) const override;
 
   std::optional<std::uint32_t> user_index(const std::string& id) const override;
   std::optional<std::uint32_t> item_index(const std::string& id) const override;

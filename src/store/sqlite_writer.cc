@@ -64,6 +64,9 @@ WriteConnection::WriteConnection(DbHandle handle)
       delete_user(db.get(), "DELETE FROM users WHERE idx = ?1"),
       delete_item_events(db.get(), "DELETE FROM events WHERE item_idx = ?1"),
       delete_item(db.get(), "DELETE FROM items WHERE idx = ?1"),
+      // ?3 NULL = every type.
+      delete_pair_events(db.get(),
+                         "DELETE FROM events WHERE user_idx = ?1 AND item_idx = ?2 AND (?3 IS NULL OR type_id = ?3)"),
       upsert_artifact(db.get(),
                       "INSERT INTO artifacts(name, bytes, created_at) VALUES (?1, ?2, ?3)"
                       " ON CONFLICT(name) DO UPDATE SET bytes = excluded.bytes, created_at = excluded.created_at"),
@@ -261,6 +264,39 @@ class SqliteWriter final : public StoreWriter {
     check_id(item_id, "item_id");
     return guarded([&] {
       return remove(items(), item_id, connection.delete_item_events, connection.delete_item);
+    });
+  }
+
+  std::size_t delete_events(const std::string& user_id, const std::string& item_id,
+                            const std::string& type) override {
+    WriteConnection& connection = active();
+    check_id(user_id, "user_id");
+    check_id(item_id, "item_id");
+    if (!type.empty()) check_id(type, "type");
+    return guarded([&]() -> std::size_t {
+      const std::optional<std::uint32_t> user_idx = lookup(users(), user_id);
+      const std::optional<std::uint32_t> item_idx = lookup(items(), item_id);
+      if (!user_idx || !item_idx) return 0;
+      std::optional<std::uint32_t> type_id;
+      if (!type.empty()) {
+        type_id = connection.types.find(type);
+        if (!type_id) {
+          Statement::Use use(connection.find_type);
+          connection.find_type.bind_text(1, type);
+          if (!connection.find_type.step()) return 0;  // never interned: no event has it
+          type_id = static_cast<std::uint32_t>(connection.find_type.column_int(0));
+        }
+      }
+      Statement& statement = connection.delete_pair_events;
+      Statement::Use use(statement);
+      statement.bind_int(1, *user_idx);
+      statement.bind_int(2, *item_idx);
+      if (type_id) {
+        statement.bind_int(3, *type_id);
+      } else {
+        statement.bind_null(3);
+      }
+      return static_cast<std::size_t>(statement.run());
     });
   }
 

@@ -69,6 +69,7 @@ struct WriteConnection {
   Statement find_type, insert_type;
   Statement insert_event;
   Statement delete_user_events, delete_user, delete_item_events, delete_item;
+  Statement delete_pair_events;
   Statement upsert_artifact;
   Statement read_counter, write_counter;
   Statement data_version;

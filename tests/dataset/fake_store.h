@@ -39,6 +39,8 @@ class FakeStore final : public store::Store {
   std::vector<data::User> list_users(const store::Page&) const override { return {}; }
   std::vector<data::Item> list_items(const store::Page&) const override { return {}; }
   std::vector<data::Event> user_events(const std::string&, std::size_t) const override { return {}; }
+  std::vector<data::Event> item_events(const std::string&, std::size_t) const override { return {}; }
+  std::vector<store::PagedEvent> list_events(const store::EventPage&) const override { return {}; }
   std::optional<std::uint32_t> user_index(const std::string&) const override { return std::nullopt; }
   std::optional<std::uint32_t> item_index(const std::string&) const override { return std::nullopt; }
   void scan_users(const std::function<void(std::uint32_t, const data::User&)>& fn) const override {

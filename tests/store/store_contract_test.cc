@@ -600,6 +600,72 @@ TEST_P(StoreContractTest, WritersInSequenceAcrossStoresKeepIdsConsistent) {
   expect_sound();
 }
 
+TEST_P(StoreContractTest, ItemEventsAndPairDeletes) {
+  write([](StoreWriter& writer) {
+    writer.put_event(make_event("u1", "i1", "view", 10));
+    writer.put_event(make_event("u2", "i1", "like", 30));
+    writer.put_event(make_event("u1", "i1", "like", 20));
+    writer.put_event(make_event("u1", "i2", "like", 40));
+  });
+  const auto on_i1 = store_->item_events("i1");
+  ASSERT_EQ(on_i1.size(), 3u);
+  EXPECT_EQ(on_i1[0].timestamp, 30);  // newest first
+  EXPECT_EQ(on_i1[0].user_id, "u2");
+  EXPECT_EQ(on_i1[2].item_id, "i1");
+  EXPECT_EQ(store_->item_events("i1", 1).size(), 1u);
+  EXPECT_TRUE(store_->item_events("never").empty());
+  write([](StoreWriter& writer) {
+    EXPECT_EQ(writer.delete_events("u1", "i1", "like"), 1u);
+    EXPECT_EQ(writer.delete_events("u1", "i1", "unknown-type"), 0u);
+    EXPECT_EQ(writer.delete_events("nobody", "i1", ""), 0u);
+  });
+  EXPECT_EQ(store_->item_events("i1").size(), 2u);
+  write([](StoreWriter& writer) { EXPECT_EQ(writer.delete_events("u1", "i1", ""), 1u); });
+  EXPECT_EQ(store_->item_events("i1").size(), 1u);
+  EXPECT_EQ(store_->user_events("u1").size(), 1u);  // the like on i2 is untouched
+  EXPECT_TRUE(store_->get_user("u1"));              // rows stay; only events go
+  expect_sound();
+}
+
+TEST_P(StoreContractTest, ListEventsPagesInKeyOrderWithTypeFilter) {
+  write([](StoreWriter& writer) {
+    for (int user = 0; user < 5; ++user)
+      for (int item = 0; item < 3; ++item)
+        for (const char* type : {"view", "like"})
+          writer.put_event(make_event("u" + std::to_string(user), "i" + std::to_string(item), type, 100 + item));
+  });
+  std::vector<PagedEvent> all;
+  EventPage page{"", "", 4};
+  for (int pages = 0; pages < 20; ++pages) {
+    auto batch = store_->list_events(page);
+    all.insert(all.end(), batch.begin(), batch.end());
+    if (batch.size() < page.limit) break;
+    page.after = batch.back().position;
+  }
+  ASSERT_EQ(all.size(), 30u);
+  std::set<std::string> positions;
+  for (std::size_t pos = 0; pos < all.size(); ++pos) {
+    positions.insert(all[pos].position);
+    if (pos == 0) continue;
+    // Events of one (user, item, type) are adjacent: a key never comes back after another.
+    const auto& a = all[pos - 1].event;
+    const auto& b = all[pos].event;
+    const bool same_pair = a.user_id == b.user_id && a.item_id == b.item_id;
+    if (!same_pair) {
+      for (std::size_t later = pos; later < all.size(); ++later)
+        EXPECT_FALSE(all[later].event.user_id == a.user_id && all[later].event.item_id == a.item_id);
+    }
+  }
+  EXPECT_EQ(positions.size(), 30u);
+  EXPECT_EQ(all[0].event.timestamp, 100);
+  const auto likes = store_->list_events({"", "like", 100});
+  EXPECT_EQ(likes.size(), 15u);
+  for (const auto& paged : likes) EXPECT_EQ(paged.event.type, "like");
+  EXPECT_TRUE(store_->list_events({all.back().position, "", 10}).empty());
+  EXPECT_EQ(error_code_of([&] { store_->list_events({"not-a-position", "", 10}); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_code_of([&] { store_->list_events({"1:2:3:4", "", 10}); }), ErrorCode::kInvalidArgument);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, testing::Values(sqlite_factory()),
                          [](const testing::TestParamInfo<StoreFactory>& param_info) { return param_info.param.name; });
 

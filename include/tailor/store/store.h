@@ -53,6 +53,22 @@ struct Page {
   std::size_t limit = 100;
 };
 
+// Page through events in the store's event order, which keeps all events of
+// one (user, item, type) together (SQLite: user index, item index, type,
+// timestamp, fingerprint).
+struct EventPage {
+  std::string after;      // a PagedEvent::position from an earlier page; "" = from the start
+  std::string type;       // only events of this type; "" = every type
+  std::size_t limit = 100;
+};
+
+// An event and its place in the event order, opaque text that EventPage::after
+// accepts to continue right behind it.
+struct PagedEvent {
+  Event event;
+  std::string position;
+};
+
 // A write transaction. Not thread-safe; one writer at a time per store
 // (begin_write blocks while another writer is open).
 class StoreWriter : public data::ImportSink {
@@ -70,6 +86,10 @@ class StoreWriter : public data::ImportSink {
   virtual bool delete_user(const std::string& user_id) = 0;
   // Removes the item and all events on it.
   virtual bool delete_item(const std::string& item_id) = 0;
+  // Removes the events of user on item, only those of `type` unless it is
+  // empty; returns how many were removed (0 when user or item is unknown).
+  virtual std::size_t delete_events(const std::string& user_id, const std::string& item_id,
+                                    const std::string& type) = 0;
   // Stores a named binary artifact (a trained model), replacing any older one.
   virtual void put_artifact(const std::string& name, const std::string& bytes) = 0;
   // Makes everything durable and visible. The writer cannot be used afterwards.
@@ -92,6 +112,12 @@ class Store {
   virtual std::vector<Item> list_items(const Page& page) const = 0;
   // Events of one user, newest first, at most limit (0 = all).
   virtual std::vector<Event> user_events(const std::string& user_id, std::size_t limit = 0) const = 0;
+
+  // Events on one item, newest first, at most limit (0 = all).
+  virtual std::vector<Event> item_events(const std::string& item_id, std::size_t limit = 0) const = 0;
+  // Up to page.limit events after page.after in the event order (see EventPage);
+  // InvalidArgument naming "after" for a position this backend did not hand out.
+  virtual std::vector<PagedEvent> list_events(const EventPage& page) const = 0;
 
   // Index of an id, if present.
   virtual std::optional<std::uint32_t> user_index(const std::string& id) const = 0;
