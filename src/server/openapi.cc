@@ -1,8 +1,11 @@
-// The OpenAPI 3 document of the /v1 API, generated from the route table
-// (RouteInfo); the schemas below describe the JSON shapes of codec.cc and the
-// handlers in server.cc.
+// The OpenAPI 3 document of the /v1 API and the Gorse-compatible /api routes,
+// generated from the route table (RouteInfo); the schemas below describe the
+// JSON shapes of codec.cc and the handlers in server.cc, the Gorse ones come
+// from gorse_codec.cc. Operations are tagged "tailor" or "gorse".
 #include <map>
 
+#include "gorse_api.h"
+#include "gorse_codec.h"
 #include "tailor/server/server.h"
 
 namespace tailor::server {
@@ -24,6 +27,10 @@ json query_schema(const std::string& name) {
       {"include_seen", {{"type", "boolean"}, {"default", false}}},
       {"category", {{"type", "array"}, {"items", {{"type", "string"}}}}},
       {"exclude", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+      {"offset", {{"type", "integer"}, {"minimum", 0}, {"default", 0}}},
+      {"cursor", {{"type", "string"}, {"description", "opaque, from the previous page's Cursor"}}},
+      {"Cursor", {{"type", "string"}, {"description", "same as cursor (gorsejs spelling)"}}},
+      {"write-back-delay", {{"type", "string"}, {"description", "Go duration, e.g. 10m or 1h30m"}}},
   };
   auto it = kTypes.find(name);
   return it != kTypes.end() ? it->second : json{{"type", "string"}};
@@ -92,6 +99,7 @@ json schemas() {
                     {"labels", array_of(str)},
                     {"segment", {{"type", "object"}, {"nullable", true}, {"additionalProperties", true}}}}}};
   s["OpenAPI"] = {{"type", "object"}, {"additionalProperties", true}};
+  s.update(gorse::openapi_schemas());
   return s;
 }
 
@@ -100,8 +108,10 @@ json schemas() {
 json openapi_spec(const std::vector<RouteInfo>& routes) {
   json paths = json::object();
   for (const auto& route : routes) {
+    const bool gorse_route = is_gorse_path(route.path);
     json op = {{"summary", route.summary},
-               {"operationId", route.method + " " + route.path}};
+               {"operationId", route.method + " " + route.path},
+               {"tags", {gorse_route ? "gorse" : "tailor"}}};
     json params = json::array();
     for (std::size_t pos = route.path.find('{'); pos != std::string::npos; pos = route.path.find('{', pos + 1)) {
       const std::string name = route.path.substr(pos + 1, route.path.find('}', pos) - pos - 1);
@@ -127,8 +137,11 @@ json openapi_spec(const std::vector<RouteInfo>& routes) {
     else
       ok["content"] = {{"application/json", {{"schema", ref(route.response_schema)}}}};
     json responses = {{std::to_string(route.success_status), ok}};
-    if (route.method == "PUT") responses["201"] = {{"description", "created"}, {"content", ok["content"]}};
-    const json error = {{"description", "error"}, {"content", {{"application/json", {{"schema", ref("Error")}}}}}};
+    if (route.method == "PUT" && !gorse_route) responses["201"] = {{"description", "created"}, {"content", ok["content"]}};
+    // Gorse clients read errors as plain text, so the /api routes send them that way.
+    const json error = gorse_route
+                           ? json{{"description", "error"}, {"content", {{"text/plain", {{"schema", {{"type", "string"}}}}}}}}
+                           : json{{"description", "error"}, {"content", {{"application/json", {{"schema", ref("Error")}}}}}};
     if (route.role) {
       responses["401"] = error;
       responses["401"]["description"] = "missing or unknown API key";
@@ -148,7 +161,8 @@ json openapi_spec(const std::vector<RouteInfo>& routes) {
   }
   return {{"openapi", "3.0.3"},
           {"info", {{"title", "Tailor"}, {"version", "1"},
-                    {"description", "Native REST API of tailor serve. Keys: admin (data, config, metrics) and client "
+                    {"description", "Native REST API of tailor serve (tag tailor) and the Gorse-compatible API under "
+                                    "/api (tag gorse). Keys: admin (data, config, metrics) and client "
                                     "(read recommendations, write events); checked only when keys are configured."}}},
           {"paths", paths},
           {"components",

@@ -59,10 +59,11 @@ RecommendResult recommend_for_user(const store::Store& store, const model::Recom
   if (!query.categories.empty()) {
     const auto* meta = &rec.item_meta();
     auto cats = query.categories;
-    opts.filter = [meta, cats](std::uint32_t item) {
-      for (const auto& c : (*meta)[item].categories)
-        if (std::find(cats.begin(), cats.end(), c) != cats.end()) return true;
-      return false;
+    const bool all = query.all_categories;
+    opts.filter = [meta, cats, all](std::uint32_t item) {
+      const auto& have = (*meta)[item].categories;
+      const auto has = [&have](const std::string& c) { return std::find(have.begin(), have.end(), c) != have.end(); };
+      return all ? std::all_of(cats.begin(), cats.end(), has) : std::any_of(cats.begin(), cats.end(), has);
     };
   }
   // The store knows events newer than the model: use them as the live history.
@@ -95,9 +96,36 @@ RecommendResult recommend_for_user(const store::Store& store, const model::Recom
   if (query.diversity > 0) opts.n = std::min<std::size_t>(n * 4, 10000);  // MMR picks from a wider pool
 
   auto known = rec.user_ids().find(query.user);
+  // Fold-in: a known user whose live history holds items the training row
+  // lacks (feedback since the model was trained) is scored as a history
+  // query over training row ∪ new items, so the new feedback moves the
+  // answer now, not at the next retrain. Training items keep their training
+  // weights (decay included); new ones get their event-type weights, summed
+  // over repeats. Factor models solve for a fresh user vector from that
+  // history (ALS: x = (YᵀCY + λI)⁻¹ YᵀCp), neighbourhood models sum the
+  // neighbours of every item. Repeats of already-trained items (and
+  // non-positive weights) wait for the retrain.
+  std::vector<std::uint32_t> folded_items;
+  std::vector<float> folded_weights;
   if (known) {
+    const auto row = rec.user_items().row_indices(*known);
+    const auto row_weights = rec.user_items().row_values(*known);
+    for (std::size_t pos = 0; pos < history.size(); ++pos)
+      if (weights[pos] > 0 && !std::binary_search(row.begin(), row.end(), history[pos])) {
+        folded_items.push_back(history[pos]);
+        folded_weights.push_back(weights[pos]);
+      }
+    if (!folded_items.empty()) {
+      folded_items.insert(folded_items.end(), row.begin(), row.end());
+      folded_weights.insert(folded_weights.end(), row_weights.begin(), row_weights.end());
+    }
+  }
+  if (known && folded_items.empty()) {
     out.items = rec.recommend(*known, opts);
     out.source = "model";
+  } else if (known) {
+    out.items = rec.recommend_history(folded_items, folded_weights, opts);
+    out.source = "model (new feedback folded in)";
   } else {
     out.items = rec.recommend_history(history, weights, opts);
     out.source = history.empty() ? "model (attributes only)" : "model (history from store)";

@@ -8,13 +8,19 @@
 #include <array>
 #include <atomic>
 #include <charconv>
+#include <bit>
 #include <cmath>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
+#include "access_log.h"
 #include "codec.h"
+#include "gorse_api.h"
 #include "metrics.h"
 #include "rate_limit.h"
+#include "rec_cache.h"
+#include "tracked_store.h"
 #include "tailor/dataset/dataset.h"
 #include "tailor/profile/profile.h"
 #include "tailor/server/server.h"
@@ -89,7 +95,8 @@ std::vector<std::string> split_path(std::string_view target) {
     segments.push_back(percent_decode(target.substr(start, end - start), false));
     start = end + 1;
   }
-  if (!segments.empty() && segments.back().empty()) segments.pop_back();  // trailing slash
+  // Trailing slashes, any number: Gorse clients build "/api/recommend/bob/" (go-restful trims them).
+  while (!segments.empty() && segments.back().empty()) segments.pop_back();
   return segments;
 }
 
@@ -153,7 +160,11 @@ struct ModelSnapshot {
   std::shared_ptr<const model::Recommender> model;
   std::string source;  // "store" or "trained"
   Timestamp loaded_at = 0;
+  std::uint64_t generation = 0;  // 1 for the first model, +1 per swap; part of the rec cache key
 };
+
+// What started a training; the index into Impl::trainings_by_trigger.
+constexpr std::array<const char*, 4> kTrainingTriggers = {"startup", "api", "interval", "events"};
 
 }  // namespace
 
@@ -170,6 +181,14 @@ void ServerOptions::validate() const {
   TAILOR_CHECK_ARG(rate_limit_rps >= 0 && rate_limit_rps <= 1e6, "rate_limit_rps must be in [0, 1e6]");
   TAILOR_CHECK_ARG(rate_limit_burst == 0 || (rate_limit_burst >= 1 && rate_limit_burst <= 1e6),
                    "rate_limit_burst must be 0 (= max(1, rps)) or in [1, 1e6]");
+  TAILOR_CHECK_ARG(train_threads >= 0 && train_threads <= 1024, "train_threads must be in [0, 1024]");
+  const auto names = model::model_names();
+  TAILOR_CHECK_ARG(std::find(names.begin(), names.end(), train_model) != names.end(),
+                   "train_model: unknown model '" + train_model + "'");
+  TAILOR_CHECK_ARG(retrain_interval_s >= 0 && retrain_interval_s <= 30 * 24 * 3600,
+                   "retrain_interval_s must be in [0, 2592000] (0 = off)");
+  TAILOR_CHECK_ARG(retrain_after_events >= 0, "retrain_after_events must be >= 0 (0 = off)");
+  TAILOR_CHECK_ARG(rec_cache_entries <= 10'000'000, "rec_cache_entries must be in [0, 10000000]");
 }
 
 struct Server::Impl {
@@ -193,6 +212,24 @@ struct Server::Impl {
   std::atomic<bool> run_active{false};
   std::atomic<bool> run_done{false};
 
+  // Recommendation cache and what keeps its keys fresh (rec_cache.h); the
+  // store is a TrackedStore whose commits bump the generations.
+  std::unique_ptr<RecCache> rec_cache;
+  WriteGenerations generations;
+  std::atomic<std::uint64_t> model_generation{0};
+  std::unique_ptr<AccessLog> access_log;  // nullptr = off
+
+  // Retraining triggers: events committed through this server, and where the
+  // counters stood when the last training started (any trigger).
+  std::atomic<std::int64_t> events_written{0};
+  std::atomic<std::int64_t> events_at_training_start{0};
+  std::atomic<double> training_started_at{monotonic_seconds()};
+  std::array<std::atomic<std::uint64_t>, kTrainingTriggers.size()> trainings_by_trigger{};
+  std::mutex scheduler_mutex;  // guards scheduler_stop; scheduler_cv waits on it
+  std::condition_variable scheduler_cv;
+  bool scheduler_stop = false;
+  std::thread scheduler_thread;
+
   // ------------------------------------------------------------ routing ---
 
   using Handler = void (Impl::*)(const httplib::Request&, httplib::Response&, const std::vector<std::string>&);
@@ -200,8 +237,10 @@ struct Server::Impl {
     RouteInfo info;
     std::vector<std::string> pattern;  // path segments; "{}" matches one segment
     Handler handler;
+    RouteHandler call;  // used when handler is null: routes served outside Impl (gorse_api.cc)
   };
   std::vector<Route> routes;
+  std::unique_ptr<GorseApi> gorse;  // the Gorse-compatible /api routes
   std::unique_ptr<HttpMetrics> metrics;     // slots: one per route, then one per unmatched method
   std::unique_ptr<RateLimiter> limiter;     // nullptr = no rate limits
   std::string openapi_body;                 // generated once from the route table
@@ -249,12 +288,16 @@ struct Server::Impl {
          &Impl::post_train},
     };
     std::vector<HttpMetrics::Series> series;
-    for (const auto& [info, handler] : table) {
+    const auto add = [&](const RouteInfo& info, Handler handler, RouteHandler call) {
       std::vector<std::string> pattern;
       for (auto& segment : split_path(info.path)) pattern.push_back(segment.starts_with("{") ? "{}" : segment);
-      routes.push_back({info, std::move(pattern), handler});
+      routes.push_back({info, std::move(pattern), handler, std::move(call)});
       series.push_back({info.method, info.path});
-    }
+    };
+    for (const auto& [info, handler] : table) add(info, handler, nullptr);
+    // The Gorse routes go through the same table, so auth, rate limits, metrics and the spec cover them.
+    gorse = std::make_unique<GorseApi>(*store, [this] { return current()->model; });
+    for (auto& [info, call] : gorse->routes()) add(info, nullptr, std::move(call));
     for (const char* method : kMethods) series.push_back({method, "unmatched"});
     metrics = std::make_unique<HttpMetrics>(std::move(series));
     openapi_body = openapi_spec(route_infos()).dump();
@@ -285,9 +328,20 @@ struct Server::Impl {
   // metrics under its route pattern. Nothing escapes it.
   void handle(const httplib::Request& req, httplib::Response& res) {
     const double start = monotonic_seconds();
+    std::string key_digest;  // of the key that authenticated the request; "" = none
     std::size_t slot = routes.size() + kMethods.size() - 1;  // unmatched, method unknown
     for (std::size_t idx = 0; idx < kMethods.size(); ++idx)
       if (req.method == kMethods[idx]) slot = routes.size() + idx;
+    // Gorse clients expect plain-text error bodies (GORSE_API.md 1.1); the /v1 API sends JSON.
+    const bool plain_errors = is_gorse_path(req.path);
+    const auto fail = [&](int status, std::string_view code, const std::string& message) {
+      if (plain_errors) {
+        res.status = status;
+        res.set_content(message, "text/plain; charset=utf-8");
+      } else {
+        send_error(res, status, code, message);
+      }
+    };
     try {
       const auto segments = split_path(req.target);
       std::vector<std::string> args;
@@ -308,6 +362,7 @@ struct Server::Impl {
       }
       if (found->info.role) {
         const std::string caller = authorize(req, *found->info.role);
+        key_digest = caller;
         if (limiter) {
           const double wait = limiter->acquire(caller.empty() ? "addr:" + req.remote_addr : caller, start);
           if (wait > 0)
@@ -319,21 +374,31 @@ struct Server::Impl {
         if (std::find(known.begin(), known.end(), name) == known.end())
           throw_error(ErrorCode::kInvalidArgument, name + ": unknown query parameter");
       }
-      (this->*found->handler)(req, res, args);
+      if (found->handler)
+        (this->*found->handler)(req, res, args);
+      else
+        found->call(req, res, args);
     } catch (const HttpError& e) {
-      send_error(res, e.status, e.code, e.message);
+      fail(e.status, e.code, e.message);
       if (e.retry_after_s > 0)
         res.set_header("Retry-After", std::to_string(static_cast<long long>(std::ceil(e.retry_after_s))));
     } catch (const Error& e) {
-      send_error(res, status_for(e.code()), error_code_name(e.code()), e.what());
+      fail(status_for(e.code()), error_code_name(e.code()), e.what());
     } catch (const nlohmann::json::exception& e) {
-      send_error(res, 400, "invalid_argument", std::string("body: ") + e.what());
+      fail(400, "invalid_argument", std::string("body: ") + e.what());
     } catch (const std::exception& e) {
-      send_error(res, 500, "internal", e.what());
+      fail(500, "internal", e.what());
     } catch (...) {
-      send_error(res, 500, "internal", "unknown error");
+      fail(500, "internal", "unknown error");
     }
-    metrics->observe(slot, res.status, monotonic_seconds() - start);
+    const double elapsed = monotonic_seconds() - start;
+    metrics->observe(slot, res.status, elapsed);
+    if (access_log) {
+      const std::string_view target = req.target;
+      access_log->write({req.method, target.substr(0, target.find('?')),
+                         slot < routes.size() ? std::string_view(routes[slot].info.path) : "unmatched", res.status,
+                         elapsed, key_digest, res.body.size()});
+    }
   }
 
   // Checks the presented key against `needed`; returns the key's digest ("" when
@@ -400,6 +465,26 @@ struct Server::Impl {
             static_cast<double>(now_seconds() - snap->loaded_at));
     }
     gauge("tailor_model_training", "1 while a background training runs.", "", training ? 1 : 0);
+    gauge("tailor_model_generation", "Models swapped in since start (the rec cache key part).", "",
+          static_cast<double>(model_generation.load()));
+    gauge("tailor_model_events_since_training", "Events written through this server since the last training started.",
+          "", static_cast<double>(events_written.load() - events_at_training_start.load()));
+    auto counter = [&out](const std::string& name, const std::string& help,
+                          const std::vector<std::pair<std::string, std::uint64_t>>& series) {
+      out += "# HELP " + name + " " + help + "\n# TYPE " + name + " counter\n";
+      for (const auto& [labels, value] : series) out += name + labels + " " + std::to_string(value) + "\n";
+    };
+    std::vector<std::pair<std::string, std::uint64_t>> trainings;
+    for (std::size_t idx = 0; idx < kTrainingTriggers.size(); ++idx)
+      trainings.emplace_back(std::string("{trigger=\"") + kTrainingTriggers[idx] + "\"}",
+                             trainings_by_trigger[idx].load());
+    counter("tailor_model_trainings_total", "Trainings started, by what started them.", trainings);
+    counter("tailor_rec_cache_hits_total", "Recommendation answers served from the cache.", {{"", rec_cache->hits()}});
+    counter("tailor_rec_cache_misses_total", "Recommendation answers computed (cache miss or cache off).",
+            {{"", rec_cache->misses()}});
+    counter("tailor_rec_cache_evictions_total", "Cached answers evicted as least recently used.",
+            {{"", rec_cache->evictions()}});
+    gauge("tailor_rec_cache_entries", "Recommendation answers cached now.", "", static_cast<double>(rec_cache->size()));
     {
       std::lock_guard lock(training_mutex);
       if (last_training.is_object() && last_training.contains("seconds"))
@@ -554,6 +639,24 @@ struct Server::Impl {
     rq.diversity = query.number("diversity", 0, 0, 1);
     rq.include_seen = query.flag("include_seen");
     const bool explain = query.flag("explain");
+    // The key holds every input of the answer; the generations are read
+    // before the answer is computed, so it is never older than its key.
+    std::string cache_key;
+    if (rec_cache->enabled()) {
+      RecCacheKey key;
+      key.add(snap->generation).add(generations.catalogue()).add(generations.user(rq.user)).add(rq.user).add(rq.n);
+      key.add(rq.categories.size());
+      for (const auto& c : rq.categories) key.add(c);
+      key.add(rq.exclude.size());
+      for (const auto& e : rq.exclude) key.add(e);
+      key.add(std::bit_cast<std::uint64_t>(rq.diversity)).add(rq.include_seen ? 1 : 0).add(explain ? 1 : 0);
+      cache_key = key.str();
+      if (auto body = rec_cache->get(cache_key)) {
+        res.status = 200;
+        res.set_content(*body, "application/json");
+        return;
+      }
+    }
     const RecommendResult answer = recommend_for_user(*store, *snap->model, rq);
     nlohmann::json items = nlohmann::json::array();
     for (const auto& r : answer.items)
@@ -567,6 +670,7 @@ struct Server::Impl {
                         {"diversity", rq.diversity},
                         {"categories", rq.categories}};
     send_json(res, 200, doc);
+    if (!cache_key.empty()) rec_cache->put(cache_key, res.body);
   }
 
   void get_similar(const httplib::Request& req, httplib::Response& res, const std::vector<std::string>& args) {
@@ -593,6 +697,8 @@ struct Server::Impl {
                           {"items", snap->model->item_count()},
                           {"source", snap->source},
                           {"loaded_at", format_timestamp(snap->loaded_at)},
+                          {"generation", snap->generation},
+                          {"events_since_training", events_written.load() - events_at_training_start.load()},
                           {"training", training.load()}};
     {
       std::lock_guard lock(training_mutex);
@@ -626,10 +732,15 @@ struct Server::Impl {
 
   // ----------------------------------------------------------- training ---
 
-  bool start_training(const std::string& name_in, const nlohmann::json& params) {
+  // trigger: one of kTrainingTriggers (counted in /metrics).
+  bool start_training(const std::string& name_in, const nlohmann::json& params, std::string_view trigger = "api") {
     std::lock_guard lock(training_mutex);
     if (training.exchange(true)) return false;
     if (training_thread.joinable()) training_thread.join();  // the previous one has finished
+    events_at_training_start = events_written.load();
+    training_started_at = monotonic_seconds();
+    for (std::size_t idx = 0; idx < kTrainingTriggers.size(); ++idx)
+      if (trigger == kTrainingTriggers[idx]) ++trainings_by_trigger[idx];
     const std::string name = name_in.empty() ? options.train_model : name_in;
     training_thread = std::thread([this, name, params] { train(name, params); });
     return true;
@@ -650,6 +761,7 @@ struct Server::Impl {
       snap->model = std::shared_ptr<const model::Recommender>(std::move(recommender));
       snap->source = "trained";
       snap->loaded_at = now_seconds();
+      snap->generation = ++model_generation;
       snapshot.store(std::move(snap));  // requests from now on see the new model
       summary["status"] = "ok";
       summary["seconds"] = monotonic_seconds() - start;
@@ -665,6 +777,53 @@ struct Server::Impl {
     training = false;
   }
 
+  // ---------------------------------------------------------- scheduling ---
+
+  // Runs after every commit made through the store (any route, any thread).
+  void on_commit(const WriteSummary& written) {
+    for (const auto& user : written.users) generations.bump_user(user);
+    if (written.catalogue) generations.bump_catalogue();
+    if (written.events == 0) return;
+    const auto total = events_written += static_cast<std::int64_t>(written.events);
+    if (options.retrain_after_events > 0 && total - events_at_training_start >= options.retrain_after_events)
+      scheduler_cv.notify_one();  // the scheduler checks now rather than at its next tick
+  }
+
+  // The scheduler thread: wakes every second (or when a write crossed the
+  // event threshold) and starts a training when a trigger fired. Retraining
+  // refits the current model's name and parameters, so a model trained with
+  // `tailor train` stays that model; train_model only when there is none.
+  void run_scheduler() {
+    std::unique_lock lock(scheduler_mutex);
+    while (!scheduler_stop) {
+      scheduler_cv.wait_for(lock, std::chrono::seconds(1));
+      if (scheduler_stop) break;
+      lock.unlock();
+      std::string_view trigger;
+      if (options.retrain_after_events > 0 &&
+          events_written - events_at_training_start >= options.retrain_after_events)
+        trigger = "events";
+      else if (options.retrain_interval_s > 0 &&
+               monotonic_seconds() - training_started_at >= options.retrain_interval_s)
+        trigger = "interval";
+      if (!trigger.empty() && !training) {
+        const auto snap = snapshot.load();
+        if (snap) start_training(snap->model->name(), snap->model->params(), trigger);
+        else start_training("", nlohmann::json::object(), trigger);
+      }
+      lock.lock();
+    }
+  }
+
+  void stop_scheduler() {
+    {
+      std::lock_guard lock(scheduler_mutex);
+      scheduler_stop = true;
+    }
+    scheduler_cv.notify_all();
+    if (scheduler_thread.joinable()) scheduler_thread.join();
+  }
+
   void wait_for_training() {
     while (training) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     std::lock_guard lock(training_mutex);
@@ -675,8 +834,12 @@ struct Server::Impl {
 Server::Server(std::unique_ptr<store::Store> store, ServerOptions options) : impl_(std::make_unique<Impl>()) {
   options.validate();
   TAILOR_CHECK_ARG(store != nullptr, "store must be open");
-  impl_->store = std::move(store);
+  Impl* self = impl_.get();
+  impl_->store = std::make_unique<TrackedStore>(std::move(store),
+                                                [self](const WriteSummary& written) { self->on_commit(written); });
   impl_->options = std::move(options);
+  impl_->rec_cache = std::make_unique<RecCache>(impl_->options.rec_cache_entries);
+  if (!impl_->options.access_log.empty()) impl_->access_log = std::make_unique<AccessLog>(impl_->options.access_log);
   for (const auto& entry : impl_->options.api_keys) {
     auto [key, role] = parse_api_key(entry);
     impl_->keys.push_back({sha256_hex(key), role});
@@ -693,11 +856,14 @@ Server::Server(std::unique_ptr<store::Store> store, ServerOptions options) : imp
     snap->model = std::shared_ptr<const model::Recommender>(model::load_model_bytes(*bytes));
     snap->source = "store";
     snap->loaded_at = now_seconds();
+    snap->generation = ++impl_->model_generation;
     impl_->snapshot.store(std::move(snap));
   } else if (impl_->store->stats().events > 0) {
     log_info("no trained model in the store yet; training " + impl_->options.train_model + " in the background");
-    impl_->start_training("", nlohmann::json::object());
+    impl_->start_training("", nlohmann::json::object(), "startup");
   }
+  if (impl_->options.retrain_interval_s > 0 || impl_->options.retrain_after_events > 0)
+    impl_->scheduler_thread = std::thread([self] { self->run_scheduler(); });
 
   auto& http = impl_->http;
   // A worker serves one keep-alive connection at a time, not one request, so
@@ -733,6 +899,7 @@ Server::Server(std::unique_ptr<store::Store> store, ServerOptions options) : imp
 
 Server::~Server() {
   stop();
+  impl_->stop_scheduler();  // before waiting: it must not start another training
   impl_->wait_for_training();
 }
 

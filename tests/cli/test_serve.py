@@ -107,3 +107,40 @@ def test_kill9_loses_no_acknowledged_event(demo_db, tmp_path):
         stop(proc)
     history = run_json("history", "--db", db, "--user", "stream-user", "--limit", 0)
     assert acked <= len(history["events"]) <= acked + 1
+
+
+def test_config_file_environment_and_flags_in_that_order(demo_db, tmp_path):
+    import os
+    config = tmp_path / "tailor.toml"
+    access = tmp_path / "access.log"
+    config.write_text(f'db = "{demo_db}"\nport = 1\nhost = "127.0.0.1"\n'
+                      f'api_keys = ["file-key-123:admin"]\naccess_log = "{access}"\nrate_limit_rps = 1000\n')
+    # The environment beats the file (keys), the flag beats both (port 0 instead of 1).
+    env = dict(os.environ, TAILOR_API_KEYS="env-key-456:admin", TAILOR_PORT="2")
+    proc = subprocess.Popen([str(TAILOR), "serve", "--config", str(config), "--port", "0", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    line = proc.stdout.readline()
+    assert line.startswith("listening on http://127.0.0.1:"), (line, proc.stderr.read() if proc.poll() else "")
+    base = line.strip().split("listening on ")[1]
+    try:
+        assert call(base, "GET", "/v1/ready", headers={"X-API-Key": "file-key-123"})[0] == 401
+        assert call(base, "GET", "/v1/ready", headers={"X-API-Key": "env-key-456"})[0] == 200
+    finally:
+        stop(proc)
+    lines = [json.loads(l) for l in access.read_text().splitlines()]
+    assert [l["status"] for l in lines] == [401, 200]
+    assert all("env-key-456" not in json.dumps(l) for l in lines)
+
+
+def test_bad_config_is_rejected_naming_file_line_and_key(demo_db, tmp_path):
+    import os
+    config = tmp_path / "bad.toml"
+    config.write_text(f'db = "{demo_db}"\n\nretrain_after_events = -1\n')
+    out = subprocess.run([str(TAILOR), "serve", "--config", str(config)], capture_output=True, text=True)
+    assert out.returncode == 3, out
+    assert f"{config}:3: retrain_after_events: retrain_after_events must be >= 0" in out.stderr
+    config.write_text(f'db = "{demo_db}"\nport = 0\n')
+    env = dict(os.environ, TAILOR_RETRAIN_INTERVAL_S="soon")
+    out = subprocess.run([str(TAILOR), "serve", "--config", str(config)], capture_output=True, text=True, env=env)
+    assert out.returncode == 3, out
+    assert "TAILOR_RETRAIN_INTERVAL_S: must be an integer, got 'soon'" in out.stderr

@@ -1,6 +1,7 @@
 // Front door of the server component: `tailor serve`'s HTTP server with the
-// native /v1 API, its settings, API-key auth, and the recommendation query
-// that both the server and `tailor recommend` answer with.
+// native /v1 API and the Gorse-compatible /api routes (src/server/gorse_api.h),
+// its settings, API-key auth, and the recommendation query that both the
+// server and `tailor recommend` answer with.
 //
 // Model snapshot: the server holds one std::shared_ptr<const Recommender>.
 // Each request atomically loads it once and keeps it for the whole request;
@@ -10,9 +11,13 @@
 //
 // Operations: GET /metrics is Prometheus text format 0.0.4 (per-route
 // request counts by method/route pattern/status, latency histograms, errors,
-// model and store gauges); it needs an admin key when keys are configured,
-// like every data route, and is open otherwise. GET /v1/openapi.json is the
-// spec generated from the route table (open to clients).
+// model, training, cache and store gauges); it needs an admin key when keys
+// are configured, like every data route, and is open otherwise. GET
+// /v1/openapi.json is the spec generated from the route table (open to
+// clients). Recommendation answers are cached (src/server/rec_cache.h) under
+// keys that change with the model, the catalogue and the user's writes;
+// scheduled retraining (ServerOptions::retrain_*) and the JSON access log are
+// options; settings come from defaults < TOML file < TAILOR_* < flags.
 //
 // Errors: every handler runs inside one wrapper that turns tailor::Error into
 // an HTTP status (InvalidArgument 400, NotFound 404, AlreadyExists 409,
@@ -22,6 +27,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +49,7 @@ struct RecommendQuery {
   std::string user;
   std::size_t n = 10;                    // [1, 10000]
   std::vector<std::string> categories;   // only items in one of these (empty = all)
+  bool all_categories = false;           // only items in every one of them (Gorse's repeated category)
   std::vector<std::string> exclude;      // item ids to leave out
   double diversity = 0;                  // MMR over categories, [0, 1]; 0 = off
   bool include_seen = false;             // allow items the user already interacted with
@@ -57,9 +64,11 @@ struct RecommendResult {
 
 // The recommendation logic shared by `tailor recommend` and the server. The
 // user's history is read from the store on every call, so items the user
-// interacted with after training are excluded at once and a user unknown to
-// the model is scored by recommend_history() on that fresh history; the
-// popular list is the last resort. InvalidArgument names the bad field.
+// interacted with after training are excluded at once; a known user with
+// such new items is scored by recommend_history() on training row ∪ new
+// items (their feedback folded in, source "model (new feedback folded in)"),
+// and a user unknown to the model on that fresh history; the popular list is
+// the last resort. InvalidArgument names the bad field.
 // Thread-safe: const store and model are only read.
 RecommendResult recommend_for_user(const store::Store& store, const model::Recommender& model,
                                    const RecommendQuery& query);
@@ -121,9 +130,57 @@ struct ServerOptions {
   // on every route but the open ones; over the limit gets 429 + Retry-After.
   double rate_limit_rps = 0;        // refill, requests per second; 0 = off; [0, 1e6]
   double rate_limit_burst = 0;      // bucket size; 0 = max(1, rps); [0, 1e6]
+  // Scheduled retraining of options.train_model by the background trainer;
+  // whichever trigger fires first starts it (never two at once), and the new
+  // model is swapped in atomically like any other training.
+  int retrain_interval_s = 0;       // retrain this long after the last training started; 0 = off; [0, 30 days]
+  std::int64_t retrain_after_events = 0;  // retrain once this many new events were written; 0 = off; >= 0
+  // Recommendation answers cached (rec_cache.h); 0 = no cache; [0, 10'000'000].
+  std::size_t rec_cache_entries = 100000;
+  // Structured access log, one JSON line per request: "" = off, "stderr"
+  // (or "-") = standard error, anything else = a file appended to.
+  std::string access_log;
   // Throws InvalidArgument naming the field that is out of range.
   void validate() const;
 };
+
+// --------------------------------------------------------------- config ---
+
+// Everything `tailor serve` runs with: the store and the server options.
+struct ServeConfig {
+  std::string db;  // store path or URL; required in the end (flag, file or TAILOR_DB)
+  ServerOptions options;
+};
+
+// One setting of ServeConfig as a config file key and a TAILOR_* variable.
+struct ServeSetting {
+  std::string key;  // TOML key: "port", "api_keys", ...
+  std::string env;  // environment variable: "TAILOR_PORT", "TAILOR_API_KEYS", ...
+  std::string type; // "string", "integer", "number", "boolean", "string array"
+  std::string doc;  // one line
+};
+// Every setting, in the order the docs list them. Pure function.
+std::vector<ServeSetting> serve_settings();
+
+// Layers are applied in this order, each over the previous one:
+//   defaults < config file (TOML) < TAILOR_* environment < command-line flags.
+// The flags are applied by the caller (`tailor serve`).
+//
+// apply_config_toml parses TOML text (source names it in errors, normally
+// the file path) and sets every key it holds. The file is flat: top-level
+// keys only, named as in serve_settings(). An unknown key, a wrong type, a
+// value out of range or a TOML syntax error throws InvalidArgument
+// "SOURCE:LINE: KEY: what is wrong". Keys the file does not hold keep their
+// value. apply_config_file reads the file first (NotFound / IO naming it).
+void apply_config_toml(ServeConfig& config, std::string_view text, const std::string& source);
+void apply_config_file(ServeConfig& config, const std::string& path);
+
+// Sets every setting whose TAILOR_* variable `lookup` returns (string arrays
+// are comma-separated; TAILOR_RATE_LIMIT="RPS[:BURST]" is accepted as well).
+// Unset variables change nothing; a bad value throws InvalidArgument naming
+// the variable. lookup(name) returns the variable's value or nullopt.
+void apply_config_env(ServeConfig& config,
+                      const std::function<std::optional<std::string>(const std::string&)>& lookup);
 
 // ---------------------------------------------------------------- server ---
 
