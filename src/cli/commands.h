@@ -32,6 +32,9 @@ void register_rules(CLI::App& app, GlobalOptions& global);  // @analytics
 void register_propensity(CLI::App& app, GlobalOptions& global);  // @analytics
 void register_profile(CLI::App& app, GlobalOptions& global);  // @profile
 void register_report(CLI::App& app, GlobalOptions& global);  // @profile
+void register_llm(CLI::App& app, GlobalOptions& global);  // @llm: embed, generate (cmd_llm.cc)
+void register_semantic(CLI::App& app, GlobalOptions& global);  // @semantic: search (cmd_semantic.cc)
+void register_intent_copy(CLI::App& app, GlobalOptions& global);  // @semantic: intent, copy (cmd_copy.cc)
 
 // Prints a JSON document on stdout (pretty when stdout is a terminal).
 void print_json(const nlohmann::json& doc);
@@ -39,6 +42,23 @@ void print_json(const nlohmann::json& doc);
 // Parses repeated "key=value" params into a JSON object; values that parse as
 // numbers or booleans become numbers/booleans. Throws InvalidArgument naming the entry.
 nlohmann::json parse_params(const std::vector<std::string>& entries);
+
+}  // namespace tailor::cli
+
+#include "tailor/llm/llm.h"
+
+namespace tailor::cli {
+
+// The model flags every LLM-using command shares (--embedder-model,
+// --generator-model, --llm-url, --llm-api-key, --no-generator, ...), with
+// TAILOR_LLM_* environment defaults. Defined in cmd_llm.cc.
+struct LlmFlags {
+  llm::LlmConfig config;
+  bool no_generator = false;   // skip the generator (rule/embedding fallbacks only)
+};
+void add_llm_flags(CLI::App* cmd, LlmFlags& flags);
+// Applies TAILOR_LLM_* env defaults to fields the command line left empty.
+void apply_llm_env(LlmFlags& flags);
 
 }  // namespace tailor::cli
 

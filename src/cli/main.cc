@@ -60,6 +60,9 @@ int main(int argc, char** argv) {
   cli::register_propensity(app, global);  // @analytics
   cli::register_profile(app, global);  // @profile
   cli::register_report(app, global);  // @profile
+  cli::register_llm(app, global);  // @llm
+  cli::register_semantic(app, global);  // @semantic
+  cli::register_intent_copy(app, global);  // @semantic
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

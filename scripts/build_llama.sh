@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Obtains and builds the pinned llama.cpp that Tailor's LLM layer links
+# against, once per version, into a cache outside the repository:
+#
+#   ~/.cache/tailor/llama.cpp/<pin>/install/{include,lib,lib/cmake/llama}
+#
+# Source: the `llama-cpp-python` source distribution on PyPI, which carries
+# llama.cpp's tree in vendor/llama.cpp (the only package registry route to it
+# from these machines). Nothing of it is copied into the repository.
+#
+# Flags: GGML_NATIVE=OFF because a native build on AMX-capable CPUs segfaults
+# on quantized models (upstream llama.cpp issue #20824); the AVX2/FMA/F16C
+# baseline is enabled explicitly so the portable build is still fast on any
+# x86-64-v3 CPU. Only the libraries (llama, ggml) are built: no tools, no
+# examples, no `common` library (unstable API), no curl.
+#
+# Prints the install prefix on the last line of stdout. Idempotent; the
+# stamp file marks a complete install, so an interrupted build is redone.
+set -euo pipefail
+
+PIN_FILE="$(cd "$(dirname "$0")" && pwd)/llama.pin"
+LLAMA_CPP_PYTHON_VERSION="$(sed -n 's/^llama_cpp_python_version=//p' "$PIN_FILE")"
+# Changes whenever the flags below change, so a cached build is never reused
+# with different flags.
+FLAGS_ID="$(sed -n 's/^flags_id=//p' "$PIN_FILE")"
+PIN="${LLAMA_CPP_PYTHON_VERSION}-${FLAGS_ID}"
+CACHE_ROOT="${TAILOR_CACHE:-$HOME/.cache/tailor}/llama.cpp"
+PREFIX="$CACHE_ROOT/$PIN/install"
+STAMP="$CACHE_ROOT/$PIN/.complete"
+
+if [ -f "$STAMP" ] && [ -f "$PREFIX/include/llama.h" ]; then
+  echo "$PREFIX"
+  exit 0
+fi
+
+WORK="$CACHE_ROOT/$PIN/work"
+rm -rf "$WORK" "$PREFIX"
+mkdir -p "$WORK"
+SDIST="$CACHE_ROOT/llama_cpp_python-${LLAMA_CPP_PYTHON_VERSION}.tar.gz"
+if [ ! -f "$SDIST" ]; then
+  echo "build_llama: downloading llama-cpp-python==${LLAMA_CPP_PYTHON_VERSION} sdist" >&2
+  python3 -m pip download --quiet --no-deps --no-binary :all: --no-build-isolation \
+      "llama-cpp-python==${LLAMA_CPP_PYTHON_VERSION}" -d "$WORK/dl" >&2 2>/dev/null ||
+    python3 -m pip download --quiet --no-deps --no-binary :all: \
+      "llama-cpp-python==${LLAMA_CPP_PYTHON_VERSION}" -d "$WORK/dl" >&2
+  mv "$WORK/dl/llama_cpp_python-${LLAMA_CPP_PYTHON_VERSION}.tar.gz" "$SDIST"
+fi
+actual=$(sha256sum "$SDIST" | cut -d' ' -f1)
+expected="$(sed -n 's/^sdist_sha256=//p' "$PIN_FILE")"
+if [ -n "$expected" ] && [ "$actual" != "$expected" ]; then
+  echo "build_llama: sha256 mismatch for $SDIST: got $actual, pinned $expected" >&2
+  rm -f "$SDIST"
+  exit 1
+fi
+
+tar -xzf "$SDIST" -C "$WORK"
+SRC="$WORK/llama_cpp_python-${LLAMA_CPP_PYTHON_VERSION}/vendor/llama.cpp"
+echo "build_llama: building llama.cpp from $SRC (a few minutes, once per version)" >&2
+LAUNCHER=()
+command -v ccache >/dev/null && LAUNCHER=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S "$SRC" -B "$WORK/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_INSTALL_PREFIX="$PREFIX" -DCMAKE_INSTALL_LIBDIR=lib "${LAUNCHER[@]}" \
+  -DCMAKE_INSTALL_RPATH='$ORIGIN' \
+  -DBUILD_SHARED_LIBS=ON -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+  -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+  -DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF \
+  -DGGML_OPENMP=OFF -DGGML_CCACHE=OFF \
+  -DLLAMA_BUILD_COMMON=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_TOOLS=OFF \
+  -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF >&2
+cmake --build "$WORK/build" -j "$(nproc)" >&2
+cmake --install "$WORK/build" >&2
+cp "$SRC/LICENSE" "$PREFIX/LICENSE.llama.cpp"
+# Keep the source tree (llama-bench in bench/ builds from it); drop the objects.
+rm -rf "$WORK/build"
+touch "$STAMP"
+echo "$PREFIX"
