@@ -1,8 +1,10 @@
 // `tailor profile`, `tailor labels`, `tailor segments`: user profiles, rule
 // labels and k-means segments (tailor_profile). `segments` stores its result
 // as the artifact "segments:current"; `profile` reads it to name a user's segment.
+#include <algorithm>
 #include <cstdio>
 #include <map>
+#include <memory>
 
 #include "commands.h"
 #include "tailor/profile/profile.h"
@@ -43,13 +45,19 @@ std::optional<profile::SegmentResult> stored_segments(const store::Store& store)
 void run_profile(const ProfileArgs& args, const GlobalOptions& global) {
   auto rules = load_rules(args.rules);  // rule errors before the scan
   auto store = store::open_store(args.db);
-  auto profiles = profile::compute_profiles(*store, profile_options(args.now));
-  const auto* user = profiles.find(args.user);
-  if (!user) throw_error(ErrorCode::kNotFound, "user '" + args.user + "' is not in the store");
+  const auto options = profile_options(args.now);
+  // One user: the store-wide universe (one scan) plus that user's events only.
+  if (!store->get_user(args.user)) throw_error(ErrorCode::kNotFound, "user '" + args.user + "' is not in the store");
+  const auto universe = profile::scan_profile_universe(*store, options);
+  const auto found = profile::compute_user_profile(*store, args.user, universe, options);
+  if (!found) throw_error(ErrorCode::kNotFound, "user '" + args.user + "' is not in the store");
+  const profile::UserProfile* user = &*found;
+  const Timestamp now = options.now != 0 ? options.now : std::max(universe.newest, user->last_event);
   nlohmann::json doc = {{"user", user->user_id},
                         {"attributes", user->attributes},
-                        {"now", format_timestamp(profiles.now)},
+                        {"now", format_timestamp(now)},
                         {"features", profile::features_json(*user)},
+                        {"brands", profile::brands_json(*user)},
                         {"labels", rules.labels_for(*user)},
                         {"tags", profile::interest_tags(*store, *user)}};
   std::optional<profile::Segment> segment;
@@ -64,10 +72,17 @@ void run_profile(const ProfileArgs& args, const GlobalOptions& global) {
     return;
   }
   std::printf("user %s  (%llu events, now = %s)\n", user->user_id.c_str(),
-              static_cast<unsigned long long>(user->event_count), format_timestamp(profiles.now).c_str());
+              static_cast<unsigned long long>(user->event_count), format_timestamp(now).c_str());
   std::printf("attributes: %s\n", user->attributes.dump().c_str());
   for (const auto& [name, value] : doc["features"].items())
     std::printf("  %-26s %s\n", name.c_str(), value.dump().c_str());
+  std::string brands;
+  for (const auto& b : user->top_brands) {
+    char share[32];
+    std::snprintf(share, sizeof share, " %.0f%%", 100 * b.share);
+    brands += (brands.empty() ? "" : ", ") + b.brand + share;
+  }
+  std::printf("brands: %s\n", brands.empty() ? "(none)" : brands.c_str());
   std::string labels;
   for (const auto& l : doc["labels"]) labels += (labels.empty() ? "" : ", ") + l.get<std::string>();
   std::printf("labels: %s\n", labels.empty() ? "(none)" : labels.c_str());
@@ -109,9 +124,37 @@ struct SegmentsArgs {
   int k = 0;
   std::uint64_t seed = 42;
   bool no_save = false;
+  std::string describe = "rules";  // "rules" or "llm"
+  std::vector<std::string> langs;  // --lang, each "zh", "en" or "zh,en"
+  LlmFlags llm;
 };
 
-void run_segments(const SegmentsArgs& args, const GlobalOptions& global) {
+// --lang values, comma lists split; default zh then en (first users write Chinese).
+std::vector<std::string> describe_langs(const std::vector<std::string>& given) {
+  std::vector<std::string> langs;
+  for (const auto& entry : given) {
+    std::size_t start = 0;
+    while (start <= entry.size()) {
+      const auto end = std::min(entry.find(',', start), entry.size());
+      if (end > start) langs.push_back(entry.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  if (langs.empty()) langs = {"zh", "en"};
+  return langs;
+}
+
+void run_segments(SegmentsArgs args, const GlobalOptions& global) {
+  TAILOR_CHECK_ARG(args.describe == "rules" || args.describe == "llm",
+                   "--describe: expected rules or llm, got '" + args.describe + "'");
+  profile::SegmentDescribeOptions describe;
+  describe.langs = describe_langs(args.langs);
+  describe.validate();  // flag errors before the scan
+  std::unique_ptr<llm::Generator> generator;
+  if (args.describe == "llm") {
+    apply_llm_env(args.llm);
+    if (!args.llm.no_generator) generator = llm::open_generator(args.llm.config);
+  }
   auto store = store::open_store(args.db);
   auto profiles = profile::compute_profiles(*store);
   profile::SegmentOptions options;
@@ -119,19 +162,34 @@ void run_segments(const SegmentsArgs& args, const GlobalOptions& global) {
   options.seed = args.seed;
   options.threads = global.threads;
   auto result = profile::compute_segments(profiles, options);
+  std::optional<profile::SegmentDescribeStats> described;
+  if (args.describe == "llm") described = profile::describe_segments(result, generator.get(), describe);
   if (!args.no_save) {
     auto writer = store->begin_write();
     writer->put_artifact(profile::kSegmentsArtifact, profile::segments_json(result, true).dump());
     writer->commit();
   }
   if (global.json) {
-    print_json(profile::segments_json(result, false));
+    auto doc = profile::segments_json(result, false);
+    if (described)
+      doc["describe"] = {{"langs", describe.langs},
+                         {"model", generator ? generator->model_id() : std::string()},
+                         {"llm", described->llm},
+                         {"rules", described->rules},
+                         {"generations", described->generations}};
+    print_json(doc);
     return;
   }
   std::printf("k = %d, silhouette = %.4f (seed %llu)%s\n", result.k, result.silhouette,
               static_cast<unsigned long long>(result.seed), args.no_save ? "" : ", saved as segments:current");
-  for (const auto& s : result.segments)
+  for (const auto& s : result.segments) {
     std::printf("  %2d  %6zu  %-28s %s\n", s.id, s.size, s.name.c_str(), s.description.c_str());
+    for (std::size_t idx = 1; idx < s.descriptions.size(); ++idx)
+      std::printf("  %2s  %6s  %-28s %s\n", "", "", "", s.descriptions[idx].text.c_str());
+  }
+  if (described)
+    std::printf("descriptions: %zu by the model, %zu rule words (%zu generations)\n", described->llm,
+                described->rules, described->generations);
 }
 
 struct CategoryPropensityArgs {
@@ -205,6 +263,11 @@ void register_profile(CLI::App& app, GlobalOptions& global) {
     cmd->add_option("--k", args->k, "Number of segments (0 = choose by silhouette in [2, 12])")->check(CLI::Range(0, 100));
     cmd->add_option("--seed", args->seed, "Random seed (same seed, same segments)");
     cmd->add_flag("--no-save", args->no_save, "Do not store the result as segments:current");
+    cmd->add_option("--describe", args->describe,
+                    "Segment descriptions: rules (default) or llm (the generator, checked; rule words where a check fails)")
+        ->check(CLI::IsMember({"rules", "llm"}));
+    cmd->add_option("--lang", args->langs, "Languages of --describe llm: zh, en or zh,en (default zh,en)");
+    add_llm_flags(cmd, args->llm);
     cmd->add_flag("--json", global.json, "Print JSON");
     cmd->callback([args, &global] { run_segments(*args, global); });
   }

@@ -65,11 +65,12 @@ std::vector<Column> build_columns(const ProfileSet& profiles, const std::vector<
   return columns;
 }
 
-double raw_value(const Column& column, const UserProfile& user) {
+// The column's value for a user; plain = before log1p (what a person reads).
+double raw_value(const Column& column, const UserProfile& user, bool plain = false) {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   if (column.block != Block::kAttribute) {
     const double x = user.feature(column.name).value_or(kNaN);
-    return column.log1p && !std::isnan(x) ? std::log1p(std::max(0.0, x)) : x;
+    return column.log1p && !plain && !std::isnan(x) ? std::log1p(std::max(0.0, x)) : x;
   }
   auto it = user.attributes.find(column.attribute);
   if (it == user.attributes.end()) return kNaN;
@@ -291,6 +292,26 @@ SegmentResult compute_segments(const ProfileSet& profiles, const SegmentOptions&
     describe(segment, columns, mean_z[static_cast<std::size_t>(id)]);
     result.segments.push_back(std::move(segment));
   }
+  // Plain means of the described features, in the segment and overall.
+  for (auto& segment : result.segments)
+    for (auto& feature : segment.top_features) {
+      std::size_t col = 0;
+      while (col < all_dim && columns[col].name != feature.name) ++col;
+      if (col == all_dim) continue;
+      double sum = 0, count = 0, all_sum = 0, all_count = 0;
+      for (std::size_t q = 0; q < n; ++q) {
+        const double x = raw_value(columns[col], *active[q], true);
+        if (std::isnan(x)) continue;
+        all_sum += x;
+        all_count += 1;
+        if (id_of[static_cast<std::size_t>(labels[q])] == segment.id) {
+          sum += x;
+          count += 1;
+        }
+      }
+      if (count > 0) feature.mean = sum / count;
+      if (all_count > 0) feature.overall_mean = all_sum / all_count;
+    }
   if (inactive > 0) {
     Segment none;
     none.id = k;
@@ -307,12 +328,42 @@ SegmentResult compute_segments(const ProfileSet& profiles, const SegmentOptions&
   return result;
 }
 
+namespace {
+Json rounded_or_null(double value) {
+  if (!std::isfinite(value)) return nullptr;
+  const double scale = value == 0 ? 1 : std::pow(10.0, 5 - std::floor(std::log10(std::fabs(value))));
+  return std::round(value * scale) / scale;
+}
+double number_or_nan(const Json& doc, const char* key) {
+  auto it = doc.find(key);
+  return it != doc.end() && it->is_number() ? it->get<double>() : std::numeric_limits<double>::quiet_NaN();
+}
+}  // namespace
+
 Json segment_json(const Segment& segment) {
   Json top = Json::array();
   for (const auto& f : segment.top_features)
-    top.push_back({{"feature", f.name}, {"z", std::round(f.z * 1000) / 1000}, {"phrase", f.phrase}});
-  return {{"id", segment.id},           {"name", segment.name},          {"description", segment.description},
-          {"size", segment.size},       {"no_activity", segment.no_activity}, {"top_features", top}};
+    top.push_back({{"feature", f.name},
+                   {"z", std::round(f.z * 1000) / 1000},
+                   {"phrase", f.phrase},
+                   {"mean", rounded_or_null(f.mean)},
+                   {"overall_mean", rounded_or_null(f.overall_mean)}});
+  Json doc = {{"id", segment.id},
+              {"name", segment.name},
+              {"description", segment.description},
+              {"description_source", segment.description_source},
+              {"size", segment.size},
+              {"no_activity", segment.no_activity},
+              {"top_features", top}};
+  if (!segment.descriptions.empty()) {
+    Json by_lang = Json::object();
+    for (const auto& d : segment.descriptions) {
+      by_lang[d.lang] = {{"text", d.text}, {"source", d.source}};
+      if (!d.rejected.empty()) by_lang[d.lang]["rejected"] = d.rejected;
+    }
+    doc["descriptions"] = by_lang;
+  }
+  return doc;
 }
 
 Json segments_json(const SegmentResult& result, bool with_assignment) {
@@ -354,9 +405,15 @@ SegmentResult segments_from_json(const Json& doc) {
       segment.description = s.at("description").get<std::string>();
       segment.size = s.at("size").get<std::size_t>();
       segment.no_activity = s.value("no_activity", false);
+      segment.description_source = s.value("description_source", std::string("rules"));
       for (const auto& f : s.at("top_features"))
         segment.top_features.push_back({f.at("feature").get<std::string>(), f.at("z").get<double>(),
-                                        f.at("phrase").get<std::string>()});
+                                        f.at("phrase").get<std::string>(), number_or_nan(f, "mean"),
+                                        number_or_nan(f, "overall_mean")});
+      if (auto it = s.find("descriptions"); it != s.end())
+        for (auto d = it->begin(); d != it->end(); ++d)
+          segment.descriptions.push_back({d.key(), d->at("text").get<std::string>(),
+                                          d->at("source").get<std::string>(), d->value("rejected", std::string())});
       result.segments.push_back(std::move(segment));
     }
     if (doc.contains("assignment"))

@@ -509,22 +509,25 @@ struct Server::Impl {
     res.set_content(out, "text/plain; version=0.0.4; charset=utf-8");
   }
 
-  // Features and default-rule labels of one user, plus the segment when the
-  // store has a segmentation ("segments:current"). Computes the profile set
-  // over the whole store on each call (one scan of users, items, events).
+  // The store-wide part of a profile (categories, mean prices, channels,
+  // newest event): rescanned when items or events were written through this
+  // server (catalogue generation + events written) and at least every 60 s.
+  profile::ProfileUniverseCache profile_universe{60};
+
+  // Features, top brands and default-rule labels of one user, plus the segment
+  // when the store has a segmentation ("segments:current"). Reads that user's
+  // events and the items they touched: O(user's events) while the cached
+  // universe is fresh (profile::compute_user_profile).
   void get_profile(const httplib::Request&, httplib::Response& res, const std::vector<std::string>& args) {
-    if (!store->get_user(args[0])) {
-      // A user known only through events still has a profile.
-      auto events = store->user_events(args[0], 1);
-      if (events.empty()) throw_error(ErrorCode::kNotFound, "user '" + args[0] + "' does not exist");
-    }
-    const profile::ProfileSet profiles = profile::compute_profiles(*store);
-    const profile::UserProfile* found = profiles.find(args[0]);
-    if (found == nullptr) throw_error(ErrorCode::kNotFound, "user '" + args[0] + "' does not exist");
+    const auto universe =
+        profile_universe.get(*store, generations.catalogue() + static_cast<std::uint64_t>(events_written.load()));
+    const auto found = profile::compute_user_profile(*store, args[0], *universe);
+    if (!found) throw_error(ErrorCode::kNotFound, "user '" + args[0] + "' does not exist");
     nlohmann::json doc = {{"user", found->user_id},
                           {"attributes", found->attributes},
                           {"event_count", found->event_count},
                           {"features", profile::features_json(*found)},
+                          {"brands", profile::brands_json(*found)},
                           {"labels", profile_rules().labels_for(*found)},
                           {"segment", nullptr}};
     if (auto bytes = store->get_artifact(profile::kSegmentsArtifact)) {

@@ -3,10 +3,12 @@
 // Three layers, each usable on its own:
 //  1. compute_profiles(): one pass over the store's users, items and events
 //     gives every user a flat map of numeric features (recency / frequency /
-//     monetary, activity by hour and weekday, channel mix, category affinity,
-//     price sensitivity, average rating, dislike share) next to their
-//     attributes as given. A feature that cannot be computed for a user (no
-//     events, no ratings) is NaN ("missing"; null in JSON).
+//     monetary, activity by hour and weekday, channel mix, category and brand
+//     affinity, price sensitivity, average rating, dislike share) next to
+//     their attributes as given. A feature that cannot be computed for a user
+//     (no events, no ratings) is NaN ("missing"; null in JSON).
+//     compute_user_profile() gives one user's profile from that user's events
+//     alone; refresh_profiles() recomputes only the users that changed.
 //  2. RuleSet: readable label rules (`label "NAME" when EXPR`) evaluated on a
 //     profile.
 //  3. compute_segments(): k-means++ on standardised feature vectors, k chosen
@@ -16,7 +18,10 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -27,6 +32,10 @@
 #include "tailor/data/data.h"
 
 namespace tailor::store { class Store; }
+namespace tailor::llm {
+class Generator;
+struct ChatMessage;
+}  // namespace tailor::llm
 
 namespace tailor::profile {
 
@@ -38,9 +47,20 @@ using data::Json;
 // are "affinity.<top-level category>" and "channel.<channel>" (an empty
 // channel is "channel.unknown"). Hours are UTC: [0,6) night, [6,12) morning,
 // [12,18) afternoon, [18,24) evening.
+//
+// Brands: an item's brand is its attributes.brand when that is a non-empty
+// string (surrounding whitespace trimmed; other types are ignored). Each event
+// on a branded item adds its event-type weight (ProfileOptions::event_types,
+// the same weight as category affinity) to the brand; a brand's weight is
+// clamped at 0 (a disliked brand does not count). share(b) = w(b) / Σ w.
+//   brand_loyalty = max_b share(b)   (NaN when no branded event has weight)
+//   brand_count   = |{b : w(b) > 0}| (0 without events)
+// The brands themselves are too many to be per-store features; the top ones
+// travel as UserProfile::top_brands.
 std::span<const std::string_view> fixed_feature_names();
 inline constexpr std::string_view kAffinityPrefix = "affinity.";
 inline constexpr std::string_view kChannelPrefix = "channel.";
+inline constexpr std::size_t kTopBrands = 5;  // brands kept in UserProfile::top_brands
 
 struct ProfileOptions {
   // Reference time for recency; 0 = the newest event in the store.
@@ -48,34 +68,71 @@ struct ProfileOptions {
   // Only events with timestamp < until count (0 = no bound). With a bound and
   // now == 0, recency is measured from `until` (features "as of" that time).
   Timestamp until = 0;
-  // Weights of event types for category affinity (negative types subtract).
-  // Unknown types count as default_weight.
+  // Weights of event types for category and brand affinity (negative types
+  // subtract). Unknown types count as default_weight.
   data::EventTypes event_types = data::EventTypes::defaults();
+};
+
+struct BrandShare {
+  std::string brand;
+  double share = 0;  // of the user's positive brand weight, (0, 1]
 };
 
 struct UserProfile {
   std::string user_id;
   Json attributes = Json::object();
   std::uint64_t event_count = 0;
+  // Oldest and newest counted event; both 0 when event_count == 0.
+  Timestamp first_event = 0;
+  Timestamp last_event = 0;
   // Every fixed feature and every affinity/channel feature of the set; NaN = missing.
   std::map<std::string, double> features;
+  // Brands with a positive share, largest first (ties by name), at most kTopBrands.
+  std::vector<BrandShare> top_brands;
 
   // Value of a feature; nullopt when the name is unknown, NaN when missing.
   std::optional<double> feature(std::string_view name) const;
 };
 
+// The store-wide facts that a single user's features depend on: the key set of
+// the per-store features and the reference values. Everything else in a
+// profile comes from the user's own events and the items they touched.
+struct ProfileUniverse {
+  std::vector<std::string> categories;       // top-level categories of all items, sorted
+  std::vector<double> category_mean_price;   // parallel to categories; NaN when no positive priced item
+  std::vector<std::string> channels;         // channels of counted events, sorted ("unknown" for empty)
+  Timestamp newest = 0;                      // newest counted event (0 when none)
+
+  // The reference time the options give: options.now, else options.until, else newest.
+  Timestamp now(const ProfileOptions& options) const;
+};
+
+// One scan of the items (categories, mean prices) and one of the events
+// (channels, newest event; no per-user work) under options.until. This is the
+// O(events) part of a profile; long-running callers keep the result in a
+// ProfileUniverseCache. Const interface only; safe while a writer is open.
+ProfileUniverse scan_profile_universe(const store::Store& store, const ProfileOptions& options = {});
+
 struct ProfileSet {
   Timestamp now = 0;
   std::vector<std::string> categories;  // top-level categories, sorted
+  std::vector<double> category_mean_price;  // parallel to categories (NaN = none)
   std::vector<std::string> channels;    // sorted
+  Timestamp newest = 0;                 // newest counted event (0 when none)
   std::vector<UserProfile> users;       // in the store's user index order
 
   // nullptr when the user is not in the set.
   const UserProfile* find(std::string_view user_id) const;
+  // categories, mean prices, channels and newest as a universe.
+  ProfileUniverse universe() const;
 
  private:
   friend ProfileSet compute_profiles(const store::Store&, const ProfileOptions&);
+  friend struct ProfileSetAccess;  // refresh_profiles (features.cc)
   std::unordered_map<std::string, std::size_t> index_;
+  std::vector<std::uint32_t> user_idx_;  // store user index of users[slot]
+  ProfileOptions options_;               // the options the set was computed with
+  std::uint64_t catalogue_hash_ = 0;     // of every item's (category, price, brand)
 };
 
 // Reads all users, items and events of the store (one scan each) and computes
@@ -83,8 +140,62 @@ struct ProfileSet {
 // writer is open. Events whose user or item appeared after the scans are skipped.
 ProfileSet compute_profiles(const store::Store& store, const ProfileOptions& options = {});
 
+// One user's profile from store.user_events(user_id) and store.get_item() of
+// each distinct item they touched: O(user's events) reads. Equal to
+// compute_profiles(store, options).find(user_id) (bit for bit: sums are
+// exact, see features.cc) when `universe` is scan_profile_universe(store,
+// options) of the same store state. A stale universe (a cached one, after
+// writes) gives the features of that universe: a category or channel it lacks
+// gets no feature, and `now` is never before the user's newest event.
+// nullopt when the user does not exist (store.get_user).
+std::optional<UserProfile> compute_user_profile(const store::Store& store, const std::string& user_id,
+                                                const ProfileUniverse& universe, const ProfileOptions& options = {});
+// The same with a fresh scan_profile_universe(store, options): exact, but the
+// universe scan reads every event once (use the overload above with a cache
+// to stay at O(user's events)).
+std::optional<UserProfile> compute_user_profile(const store::Store& store, const std::string& user_id,
+                                                const ProfileOptions& options = {});
+
+struct ProfileRefresh {
+  bool full = false;         // the catalogue changed: everything was recomputed
+  std::size_t users = 0;     // profiles recomputed from the store (removed ones included)
+};
+
+// Brings `set` (from compute_profiles) up to date after writes that touched
+// only the events or attributes of `changed_user_ids` (users added, changed or
+// deleted), with the options the set was computed with. Reads the items once
+// (a catalogue check: when any item's category, price or brand changed, or an
+// item was added or removed, it falls back to compute_profiles) and the events
+// of the changed users; other users' stored features are only re-keyed when
+// the channel set moved and re-timed (recency, tenure) when `now` moved. The
+// result equals compute_profiles on the new store state.
+ProfileRefresh refresh_profiles(ProfileSet& set, const store::Store& store,
+                                std::span<const std::string> changed_user_ids);
+
+// Keeps one store's ProfileUniverse for a long-running process (the server).
+// get() rescans when the caller's write version differs from the cached one
+// (any counter that moves when items or events are written) or when the
+// cached one is older than max_age_s (writes it cannot see: other processes,
+// deletions). Thread-safe; one caller rescans while the others wait.
+class ProfileUniverseCache {
+ public:
+  explicit ProfileUniverseCache(double max_age_s = 60, ProfileOptions options = {});
+  std::shared_ptr<const ProfileUniverse> get(const store::Store& store, std::uint64_t version);
+  const ProfileOptions& options() const { return options_; }
+
+ private:
+  double max_age_s_;
+  ProfileOptions options_;
+  std::mutex mutex_;
+  std::shared_ptr<const ProfileUniverse> universe_;
+  std::uint64_t version_ = 0;
+  double built_at_ = 0;  // steady clock seconds
+};
+
 // {"name": value, ...} with NaN as null, rounded to 6 significant digits.
 Json features_json(const UserProfile& profile);
+// [{"brand": name, "share": value}, ...] of top_brands, shares rounded as above.
+Json brands_json(const UserProfile& profile);
 
 // ---------------------------------------------------------------- rules ---
 
@@ -201,15 +312,30 @@ struct SegmentFeature {
   std::string name;    // feature name ("affinity.running", "attributes.gender=female")
   double z = 0;        // mean z-score of the segment's users
   std::string phrase;  // "high affinity to running (+2.1σ)"
+  // Plain means (before log1p and standardising; a one-hot attribute's mean is
+  // the share with that value) over the segment's active users and over all
+  // active users with a value. NaN when unknown (artifacts before these fields).
+  double mean = std::numeric_limits<double>::quiet_NaN();
+  double overall_mean = std::numeric_limits<double>::quiet_NaN();
+};
+
+// A description of a segment in one language and where it came from.
+struct SegmentDescription {
+  std::string lang;      // "zh" or "en"
+  std::string text;
+  std::string source;    // "llm" or "rules"
+  std::string rejected;  // why the last model output was not used ("" when source is "llm")
 };
 
 struct Segment {
   int id = 0;
   std::string name;
-  std::string description;
+  std::string description;                  // the first language's text when described
+  std::string description_source = "rules";  // "llm" or "rules", of `description`
   std::size_t size = 0;
   bool no_activity = false;  // the users without events
   std::vector<SegmentFeature> top_features;
+  std::vector<SegmentDescription> descriptions;  // one per language asked of describe_segments
 };
 
 struct SegmentResult {
@@ -232,6 +358,60 @@ Json segments_json(const SegmentResult& result, bool with_assignment);
 // Reads segments_json output; kCorruption on another format or a newer version.
 SegmentResult segments_from_json(const Json& doc);
 Json segment_json(const Segment& segment);
+
+// ---------------------------------------------- segment descriptions ---
+// (src/profile/segment_describe.cc) One-sentence descriptions of segments by a
+// language model, checked before use; the rule words stay where a check fails.
+// The model sees only facts: the segment's size and share of active users and,
+// per top feature, its name, meaning, segment mean and overall mean.
+// Checks on the model's text (after trimming, first line only, outer quotes
+// removed): non-empty; valid UTF-8; at most max_chars characters; the right
+// language (zh: >= 4 Han characters and at least half as many Han characters
+// as Latin letters; en: no Han, kana or Hangul and >= 3 Latin words); not a
+// heading (ending in a colon) nor a copy of a fact line; every number in it
+// (ASCII or full-width digits) is a rounding of a number in the facts, or of
+// 100x one in [0, 1] (a share as a percentage); in English, when the segment's
+// top features include liked categories (affinity, z > 0), it names one of
+// them (a word starting with the first five letters of a part of the name).
+
+struct SegmentDescribeOptions {
+  std::vector<std::string> langs = {"en"};  // "zh" and/or "en", distinct, 1 or 2
+  std::size_t max_chars = 120;              // [20, 1000] characters (code points)
+  int max_tokens = 96;                      // per generation, [8, 1024]
+  float temperature = 0.2f;                 // [0, 2]
+  std::uint32_t seed = 42;                  // attempt a uses seed + a
+  int attempts = 2;                         // generations per segment and language, [1, 5]
+  // Throws InvalidArgument naming the field.
+  void validate() const;
+};
+
+struct SegmentDescribeStats {
+  std::size_t llm = 0;    // descriptions from the model
+  std::size_t rules = 0;  // rule descriptions kept (check failed, no model, no-activity segment)
+  std::size_t generations = 0;
+};
+
+// The facts block given to the model for one segment (also the source of
+// allowed numbers). total_active = users in the active segments.
+std::string segment_facts(const Segment& segment, std::size_t total_active, std::string_view lang);
+// The chat the generator gets for one segment and language.
+std::vector<llm::ChatMessage> segment_description_prompt(const Segment& segment, std::size_t total_active,
+                                                         std::string_view lang, std::size_t max_chars);
+// The model's text cleaned up (trimmed, first non-empty line, outer quotes removed).
+std::string clean_segment_description(std::string_view text);
+// nullopt when `text` (already cleaned) passes every check above; else the
+// reason. subjects: the liked categories to mention (empty = no such check).
+std::optional<std::string> check_segment_description(std::string_view text, std::string_view lang,
+                                                     std::string_view facts, std::size_t max_chars,
+                                                     std::span<const std::string> subjects = {});
+
+// Fills every segment's descriptions (one per options.langs) and sets
+// description / description_source from the first language. generator may be
+// nullptr (every description stays the rule words, source "rules"). The
+// no-activity segment keeps its rule words. Model errors (exceptions from
+// chat) propagate. Not thread-safe with respect to `generator`.
+SegmentDescribeStats describe_segments(SegmentResult& result, llm::Generator* generator,
+                                       const SegmentDescribeOptions& options = {});
 
 
 // ------------------------------------------------------------ sentiment ---
