@@ -37,6 +37,18 @@ echo; echo "== the same runner with diversity on (MMR over categories)"
 echo; echo "== items similar to sku-00001"
 "$TAILOR" similar --db "$DB" --item sku-00001 --n 5
 
+echo; echo "== semantic search (multilingual-e5-small through llama.cpp; item vectors cached in the store)"
+"$TAILOR" embed-items --db "$DB"
+"$TAILOR" search --db "$DB" --query "蓝牙耳机" --n 5 --no-generator
+"$TAILOR" search --db "$DB" --query "lightweight running shoes under 600" --user u-0008 --n 5
+
+echo; echo "== intent of a shopper's sentence (SmolLM2-135M with a JSON grammar, checked against rules)"
+"$TAILOR" intent --db "$DB" --query "我想买一款高质量的蓝牙耳机，500元以内" --json
+
+echo; echo "== grounded push copy for u-0008 (every number and brand must come from the item's data)"
+"$TAILOR" copy --db "$DB" --item sku-00001 --user u-0008 --channel push --lang zh --json
+"$TAILOR" copy --db "$DB" --item sku-00001 --user u-0008 --channel email --lang en --json
+
 echo; echo "== offline evaluation (per-user random 80/20 split, seed 42), NDCG@10 and friends"
 for model in popular itemknn als hybrid; do
   "$TAILOR" eval --db "$DB" --model "$model" --split random --test-fraction 0.2 --seed 42 --k 10 --json --quiet |
@@ -54,6 +66,10 @@ Try, in another terminal:
   curl -s -H "Authorization: Bearer $KEY" -X POST http://127.0.0.1:$PORT/v1/events \\
        -d '{"user":"u-0008","item":"sku-00010","type":"purchase","value":699,"timestamp":"2026-11-01T10:00:00Z"}'
   curl -s -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/v1/items/sku-00001/similar?n=5"
-  curl -s -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/v1/users/u-0008"
+  curl -s -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/v1/users/u-0008/profile"
+  curl -s -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/v1/search?q=%E8%93%9D%E7%89%99%E8%80%B3%E6%9C%BA&n=5"
+  # Gorse-compatible API (PyGorse / gorsejs work unchanged with this key):
+  curl -s -H "X-API-Key: $KEY" "http://127.0.0.1:$PORT/api/recommend/u-0008?n=5"
+  curl -s -H "X-API-Key: $KEY" "http://127.0.0.1:$PORT/api/item/sku-00001/neighbors?n=5"
 EOT
 exec "$TAILOR" serve --db "$DB" --port "$PORT" --api-key "$KEY:admin"

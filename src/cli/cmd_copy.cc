@@ -37,6 +37,7 @@ struct CopyArgs {
   std::string lang = "zh";
   int attempts = 3;
   std::uint32_t seed = 42;
+  bool allow_small_model_zh = false;
   LlmFlags llm;
 };
 
@@ -90,6 +91,7 @@ void run_copy(CopyArgs& args, const GlobalOptions& global) {
   request.lang = args.lang;
   request.max_attempts = args.attempts;
   request.seed = args.seed;
+  request.allow_small_model_zh = args.allow_small_model_zh;
   // Request errors before any model is loaded.
   semantic::channel_max_chars(request.channel, request.lang);
   TAILOR_CHECK_ARG(!request.item.empty(), "--item must not be empty");
@@ -145,6 +147,8 @@ void register_intent_copy(CLI::App& app, GlobalOptions& global) {
       ->check(CLI::Range(0, 10));
   copy->add_option("--seed", copy_args->seed, "Seed of the first generation (later attempts derive theirs)");
   add_llm_flags(copy, copy_args->llm);
+  copy->add_flag("--allow-small-model-zh", copy_args->allow_small_model_zh,
+                 "Let a small generator (e.g. the default SmolLM2-135M) write Chinese copy instead of the template");
   copy->add_flag("--json", global.json, "Print the result as JSON");
   copy->callback([copy_args, &global] { run_copy(*copy_args, global); });
 }

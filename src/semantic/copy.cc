@@ -508,6 +508,19 @@ std::size_t channel_max_chars(Channel channel, const std::string& lang) {
   return zh ? 60 : 110;
 }
 
+bool is_small_generator(const std::string& model_id) {
+  std::string id = model_id;
+  std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return std::tolower(c); });
+  // "...-135m-...", "...-360m-..." (parameter counts in millions) mark the small ones.
+  for (std::size_t at = id.find('m'); at != std::string::npos; at = id.find('m', at + 1)) {
+    std::size_t digits = 0;
+    while (digits < at && std::isdigit(static_cast<unsigned char>(id[at - 1 - digits]))) ++digits;
+    const bool bounded = at + 1 == id.size() || !std::isalpha(static_cast<unsigned char>(id[at + 1]));
+    if (digits >= 2 && bounded) return true;
+  }
+  return false;
+}
+
 CopyResult write_copy(const store::Store& store, llm::Generator* generator, const CopyRequest& request) {
   TAILOR_CHECK_ARG(!request.item.empty(), "item: must not be empty");
   TAILOR_CHECK_ARG(request.lang == "zh" || request.lang == "en", "lang: expected zh or en, got '" + request.lang + "'");
@@ -523,6 +536,13 @@ CopyResult write_copy(const store::Store& store, llm::Generator* generator, cons
   auto limit = channel_max_chars(request.channel, request.lang);
 
   CopyResult result;
+  if (generator != nullptr && request.lang == "zh" && !request.allow_small_model_zh &&
+      is_small_generator(generator->model_id())) {
+    result.report.violations.push_back("generator: " + generator->model_id() +
+                                       " is too small for fluent Chinese; template used (configure a larger "
+                                       "--generator-model or --generator-url, or allow it explicitly)");
+    generator = nullptr;
+  }
   if (generator != nullptr) {
     auto messages = copy_messages(*item, request.channel, request.lang, interests);
     for (int attempt = 0; attempt < request.max_attempts; ++attempt) {

@@ -63,6 +63,12 @@ const std::vector<Setting>& settings() {
       {"rec_cache_entries", "recommendation answers cached, 0 = no cache; [0, 10000000]",
        TAILOR_FIELD(options.rec_cache_entries)},
       {"access_log", "JSON access log: \"\" = off, \"stderr\", or a file to append to", TAILOR_FIELD(options.access_log)},
+      {"llm_embedder_model", "embedding GGUF for /v1/search, \"\" = the model cache's multilingual-e5-small",
+       TAILOR_FIELD(options.llm_embedder_model)},
+      {"llm_embedder_url", "OpenAI-compatible endpoint for /v1/search embeddings (replaces the local model)",
+       TAILOR_FIELD(options.llm_embedder_url)},
+      {"llm_embedder_remote_model", "\"model\" sent to llm_embedder_url", TAILOR_FIELD(options.llm_embedder_remote_model)},
+      {"llm_api_key", "bearer token for llm_embedder_url", TAILOR_FIELD(options.llm_api_key)},
   };
   return table;
 }

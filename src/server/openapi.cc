@@ -82,6 +82,14 @@ json schemas() {
                             {"explain", {{"type", "object"}, {"additionalProperties", true}}}}}};
   s["SimilarItems"] = {{"type", "object"},
                        {"properties", {{"item", str}, {"model", str}, {"items", array_of(ref("ScoredItem"))}}}};
+  s["SearchHit"] = {{"type", "object"},
+                    {"properties",
+                     {{"item", str}, {"score", num}, {"semantic", num}, {"personal", num}, {"categories", array_of(str)},
+                      {"title", str}, {"price", {{"type", "number"}, {"nullable", true}}}, {"reason", str}}}};
+  s["SearchResult"] = {{"type", "object"},
+                       {"properties",
+                        {{"query", str}, {"user", str}, {"intent", {{"type", "object"}, {"additionalProperties", true}}},
+                         {"items", array_of(ref("SearchHit"))}}}};
   s["Deleted"] = {{"type", "object"}, {"properties", {{"deleted", str}}}};
   s["Health"] = {{"type", "object"}, {"properties", {{"status", str}}}};
   s["Ready"] = {{"type", "object"},

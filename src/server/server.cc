@@ -20,6 +20,7 @@
 #include "metrics.h"
 #include "rate_limit.h"
 #include "rec_cache.h"
+#include "search_service.h"
 #include "tracked_store.h"
 #include "tailor/dataset/dataset.h"
 #include "tailor/profile/profile.h"
@@ -218,6 +219,7 @@ struct Server::Impl {
   WriteGenerations generations;
   std::atomic<std::uint64_t> model_generation{0};
   std::unique_ptr<AccessLog> access_log;  // nullptr = off
+  std::unique_ptr<SearchService> search;  // GET /v1/search; loads its embedder on first use
 
   // Retraining triggers: events committed through this server, and where the
   // counters stood when the last training started (any trigger).
@@ -281,6 +283,9 @@ struct Server::Impl {
         {{"POST", "/v1/events", client, {}, "Write one event or a batch (all or nothing)", "EventBatch",
           "EventsWritten"},
          &Impl::post_events},
+        {{"GET", "/v1/search", client, {"q", "user", "n"},
+          "Semantic search over the catalogue (zh/en), optionally personalised for a user", "", "SearchResult"},
+         &Impl::get_search},
         {{"GET", "/v1/models/current", client, {}, "The model requests see now", "", "ModelStatus"},
          &Impl::get_model},
         {{"POST", "/v1/models/train", admin, {}, "Start a background training", "TrainRequest", "TrainAccepted",
@@ -692,6 +697,22 @@ struct Server::Impl {
     send_json(res, 200, {{"item", args[0]}, {"model", rec.name()}, {"items", items}});
   }
 
+  void get_search(const httplib::Request& req, httplib::Response& res, const std::vector<std::string>&) {
+    const Query query(req);
+    const std::string text = query.text("q");
+    TAILOR_CHECK_ARG(!text.empty(), "q: the search text is required");
+    TAILOR_CHECK_ARG(text.size() <= 2000, "q: at most 2000 bytes");
+    const std::string user = query.text("user");
+    if (!user.empty()) check_id(user, "user");
+    const auto n = static_cast<std::size_t>(query.integer("n", 10, 1, 1000));
+    // Personalisation needs a model; without one the search still answers.
+    const auto snap = snapshot.load();
+    const model::Recommender* rec = snap ? snap->model.get() : nullptr;
+    auto doc = search->search(text, user, n, rec, generations.catalogue());
+    if (!user.empty()) doc["user"] = user;
+    send_json(res, 200, doc);
+  }
+
   void get_model(const httplib::Request&, httplib::Response& res, const std::vector<std::string>&) {
     const auto snap = current();
     nlohmann::json doc = {{"name", snap->model->name()},
@@ -843,6 +864,15 @@ Server::Server(std::unique_ptr<store::Store> store, ServerOptions options) : imp
   impl_->options = std::move(options);
   impl_->rec_cache = std::make_unique<RecCache>(impl_->options.rec_cache_entries);
   if (!impl_->options.access_log.empty()) impl_->access_log = std::make_unique<AccessLog>(impl_->options.access_log);
+  {
+    llm::LlmConfig llm;
+    llm.embedder_model = impl_->options.llm_embedder_model;
+    llm.embedder_url = impl_->options.llm_embedder_url;
+    llm.embedder_remote_model = impl_->options.llm_embedder_remote_model;
+    llm.api_key = impl_->options.llm_api_key;
+    llm.validate();
+    impl_->search = std::make_unique<SearchService>(*impl_->store, std::move(llm));
+  }
   for (const auto& entry : impl_->options.api_keys) {
     auto [key, role] = parse_api_key(entry);
     impl_->keys.push_back({sha256_hex(key), role});

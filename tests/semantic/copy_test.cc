@@ -84,6 +84,29 @@ TEST_F(CopyTest, GroundedGenerationIsAccepted) {
   EXPECT_EQ(generator.calls[0].options.seed, 42u);
 }
 
+TEST(CopySmallModel, RecognisesParameterCountsInModelIds) {
+  EXPECT_TRUE(is_small_generator("smollm2-135m-instruct.gguf:98362432:0b2ac93138517eba"));
+  EXPECT_TRUE(is_small_generator("SmolLM2-360M-Instruct"));
+  EXPECT_FALSE(is_small_generator("qwen2.5-7b-instruct-q4_k_m.gguf:123:ab"));
+  EXPECT_FALSE(is_small_generator("remote:http://127.0.0.1:8000#gpt-4o-mini"));
+  EXPECT_FALSE(is_small_generator("scripted"));
+}
+
+TEST_F(CopyTest, SmallGeneratorsWriteNoChineseUnlessAllowed) {
+  ScriptedGenerator small({"“声悦降噪蓝牙耳机，IPX5防水，售价¥599。”"}, "smollm2-135m-instruct.gguf:1:ff");
+  auto result = write_copy(*store_, &small, request("sku-ear", Channel::kPush, "zh"));
+  EXPECT_TRUE(small.calls.empty());
+  EXPECT_TRUE(result.fallback);
+  EXPECT_TRUE(result.grounded);
+  ASSERT_FALSE(result.report.violations.empty());
+  EXPECT_NE(result.report.violations[0].find("too small"), std::string::npos);
+  auto allowed = request("sku-ear", Channel::kPush, "zh");
+  allowed.allow_small_model_zh = true;
+  result = write_copy(*store_, &small, allowed);
+  EXPECT_EQ(small.calls.size(), 1u);
+  EXPECT_FALSE(result.fallback);
+}
+
 TEST_F(CopyTest, UngroundedGenerationIsRegeneratedWithANewSeed) {
   ScriptedGenerator generator({"限时5折！声悦耳机只要¥99，全国包邮", "Sonora earbuds: quiet commutes, ¥599."});
   auto result = write_copy(*store_, &generator, request("sku-ear", Channel::kSms, "en"));

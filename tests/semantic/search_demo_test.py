@@ -132,3 +132,47 @@ def test_cache_and_personalised_search(demo_db):
     assert any(h["personal"] > 0 for h in hits), hits
     print(f"\npersonalised search for u-0008 ({seconds:.1f}s incl. training itemknn): "
           + "; ".join(f"{h['item']} {h['score']:.3f}" for h in hits))
+
+
+def test_server_search_route(demo_db):
+    """GET /v1/search on `tailor serve`: the same ranking through HTTP, with
+    auth, bad input rejected by name, and a personalised call."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    key = "search-test-key"
+    env = dict(os.environ, TAILOR_MODELS=str(MODELS))
+    proc = subprocess.Popen([TAILOR, "serve", "--db", demo_db, "--port", "0", "--quiet", "--api-key", key + ":client"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("listening on http://127.0.0.1:"), (line, proc.stderr.read() if proc.poll() else "")
+        base = line.strip().split("listening on ")[1]
+
+        def get(path, with_key=True):
+            req = urllib.request.Request(base + path, headers={"X-API-Key": key} if with_key else {})
+            try:
+                with urllib.request.urlopen(req, timeout=600) as resp:
+                    return resp.status, json.loads(resp.read())
+            except urllib.error.HTTPError as err:
+                return err.code, json.loads(err.read() or b"{}")
+
+        for query in QUERIES:
+            status, doc = get("/v1/search?n=5&q=" + urllib.parse.quote(query))
+            assert status == 200, doc
+            check_hits(doc["items"], query)
+            assert is_headphone(doc["items"][0]), (query, doc["items"][0])
+            assert doc["intent"]["language"] == ("zh" if CJK.search(query) else "en"), doc["intent"]
+        status, doc = get("/v1/search?n=3&user=u-0008&q=" + urllib.parse.quote("running shoes"))
+        assert status == 200 and doc["user"] == "u-0008" and len(doc["items"]) == 3, doc
+        assert get("/v1/search?q=x", with_key=False)[0] == 401
+        status, doc = get("/v1/search?n=5")
+        assert status == 400 and "q" in doc["error"]["message"], doc
+        status, doc = get("/v1/search?q=shoes&n=0")
+        assert status == 400 and "n" in doc["error"]["message"], doc
+        status, doc = get("/v1/search?q=shoes&color=red")
+        assert status == 400 and "color" in doc["error"]["message"], doc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)

@@ -24,8 +24,9 @@ namespace tailor::semantic::testing {
 // Replays `replies` in order (the last one repeats) and records each call.
 class ScriptedGenerator final : public llm::Generator {
  public:
-  explicit ScriptedGenerator(std::vector<std::string> replies) : replies_(std::move(replies)) {}
-  std::string model_id() const override { return "scripted"; }
+  explicit ScriptedGenerator(std::vector<std::string> replies, std::string id = "scripted")
+      : replies_(std::move(replies)), id_(std::move(id)) {}
+  std::string model_id() const override { return id_; }
   llm::GenerateResult chat(const std::vector<llm::ChatMessage>& messages, const llm::GenerateOptions& options) override {
     calls.push_back({messages, options});
     llm::GenerateResult result;
@@ -42,6 +43,7 @@ class ScriptedGenerator final : public llm::Generator {
 
  private:
   std::vector<std::string> replies_;
+  std::string id_;
 };
 
 // Embeds by keywords: each axis is one keyword group; texts with none of them

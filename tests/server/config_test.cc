@@ -51,6 +51,10 @@ retrain_interval_s = 3600
 retrain_after_events = 1000
 rec_cache_entries = 5000
 access_log = "stderr"
+llm_embedder_model = "/models/e5.gguf"
+llm_embedder_url = "http://127.0.0.1:9001"
+llm_embedder_remote_model = "e5"
+llm_api_key = "sk-test"
 )";
 
 TEST(ServeConfig, TomlSetsEverySetting) {
@@ -75,6 +79,10 @@ TEST(ServeConfig, TomlSetsEverySetting) {
   EXPECT_EQ(o.retrain_after_events, 1000);
   EXPECT_EQ(o.rec_cache_entries, 5000u);
   EXPECT_EQ(o.access_log, "stderr");
+  EXPECT_EQ(o.llm_embedder_model, "/models/e5.gguf");
+  EXPECT_EQ(o.llm_embedder_url, "http://127.0.0.1:9001");
+  EXPECT_EQ(o.llm_embedder_remote_model, "e5");
+  EXPECT_EQ(o.llm_api_key, "sk-test");
   // The example sets every key the table knows: nothing was forgotten in it.
   std::size_t keys_in_example = 0;
   for (const auto& setting : serve_settings())

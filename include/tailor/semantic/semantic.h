@@ -133,7 +133,15 @@ struct CopyRequest {
   std::string lang = "zh";        // "zh" or "en"
   int max_attempts = 3;           // generations before the template fallback
   std::uint32_t seed = 42;
+  // A generator under ~0.5B parameters (the default SmolLM2-135M) writes
+  // Chinese that passes every fact check yet reads as nonsense, so zh copy
+  // from such a model goes straight to the template unless this is set.
+  bool allow_small_model_zh = false;
 };
+
+// True when `model_id` names a generator too small for fluent Chinese copy
+// (model ids of SmolLM2-135M/360M and similar "NNNm" models).
+bool is_small_generator(const std::string& model_id);
 
 struct GroundingReport {
   bool grounded = true;

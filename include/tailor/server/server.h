@@ -140,6 +140,12 @@ struct ServerOptions {
   // Structured access log, one JSON line per request: "" = off, "stderr"
   // (or "-") = standard error, anything else = a file appended to.
   std::string access_log;
+  // GET /v1/search: the embedding model (local GGUF or OpenAI-compatible
+  // endpoint), opened on the first search. "" = the model cache's default.
+  std::string llm_embedder_model;
+  std::string llm_embedder_url;
+  std::string llm_embedder_remote_model;
+  std::string llm_api_key;
   // Throws InvalidArgument naming the field that is out of range.
   void validate() const;
 };
