@@ -44,26 +44,17 @@ PROMPT = ("Write a long, detailed story about a small cat who travels around the
           "visiting many cities and meeting new friends in each one.")
 
 
-def read_pin() -> tuple:
-    pin = {}
-    for line in (REPO / "scripts" / "llama.pin").read_text().splitlines():
-        if "=" in line and not line.startswith("#"):
-            key, value = line.split("=", 1)
-            pin[key.strip()] = value.strip()
-    version = pin["llama_cpp_python_version"]
-    return version, f"{version}-{pin['flags_id']}"
-
-
 def ensure_llama_bench() -> Path:
-    version, pin = read_pin()
-    root = CACHE / "llama.cpp" / pin
-    src = root / "work" / f"llama_cpp_python-{version}" / "vendor" / "llama.cpp"
+    # build_llama.sh is idempotent and prints the install prefix of the pinned
+    # build; the llama.cpp tree it unpacked sits beside it in source/.
+    out = subprocess.run(["bash", str(REPO / "scripts" / "build_llama.sh")], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    root = Path(out.strip().splitlines()[-1]).parent
+    src = root / "source"
     build = root / "bench-build"
     exe = build / "bin" / "llama-bench"
     if exe.exists():
         return exe
-    if not (src / "CMakeLists.txt").exists():
-        subprocess.run(["bash", str(REPO / "scripts" / "build_llama.sh")], check=True, stdout=subprocess.DEVNULL)
     # the GGML flags of the library Tailor links, so both sides run the same kernels
     script = (REPO / "scripts" / "build_llama.sh").read_text()
     ggml_flags = sorted(set(re.findall(r"-DGGML_[A-Z0-9_]+=[A-Za-z0-9_]+", script)))

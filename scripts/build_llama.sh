@@ -3,6 +3,8 @@
 # against, once per version, into a cache outside the repository:
 #
 #   ~/.cache/tailor/llama.cpp/<pin>/install/{include,lib,lib/cmake/llama}
+#   ~/.cache/tailor/llama.cpp/<pin>/source    llama.cpp's tree (its vocab-only test
+#                                             GGUFs and llama-bench are used by tests/bench)
 #
 # Source: the `llama-cpp-python` source distribution on PyPI, which carries
 # llama.cpp's tree in vendor/llama.cpp (the only package registry route to it
@@ -28,37 +30,51 @@ CACHE_ROOT="${TAILOR_CACHE:-$HOME/.cache/tailor}/llama.cpp"
 PREFIX="$CACHE_ROOT/$PIN/install"
 STAMP="$CACHE_ROOT/$PIN/.complete"
 
+SRC="$CACHE_ROOT/$PIN/source"
+SDIST="$CACHE_ROOT/llama_cpp_python-${LLAMA_CPP_PYTHON_VERSION}.tar.gz"
+BUILD="$CACHE_ROOT/$PIN/build"
+
+# Fetches the pinned sdist once (sha256-checked) and unpacks its llama.cpp tree into $SRC.
+unpack_source() {
+  if [ ! -f "$SDIST" ]; then
+    echo "build_llama: downloading llama-cpp-python==${LLAMA_CPP_PYTHON_VERSION} sdist" >&2
+    local dl="$CACHE_ROOT/$PIN/download"
+    rm -rf "$dl"
+    python3 -m pip download --quiet --no-deps --no-binary :all: \
+      "llama-cpp-python==${LLAMA_CPP_PYTHON_VERSION}" -d "$dl" >&2
+    mv "$dl/llama_cpp_python-${LLAMA_CPP_PYTHON_VERSION}.tar.gz" "$SDIST"
+    rm -rf "$dl"
+  fi
+  local actual expected
+  actual=$(sha256sum "$SDIST" | cut -d' ' -f1)
+  expected="$(sed -n 's/^sdist_sha256=//p' "$PIN_FILE")"
+  if [ -n "$expected" ] && [ "$actual" != "$expected" ]; then
+    echo "build_llama: sha256 mismatch for $SDIST: got $actual, pinned $expected" >&2
+    rm -f "$SDIST"
+    exit 1
+  fi
+  local tmp="$CACHE_ROOT/$PIN/unpack"
+  rm -rf "$tmp" "$SRC"
+  mkdir -p "$tmp"
+  tar -xzf "$SDIST" -C "$tmp"
+  mv "$tmp/llama_cpp_python-${LLAMA_CPP_PYTHON_VERSION}/vendor/llama.cpp" "$SRC"
+  rm -rf "$tmp"
+}
+
 if [ -f "$STAMP" ] && [ -f "$PREFIX/include/llama.h" ]; then
+  # A cache from before the source tree was kept separately: unpack it only.
+  [ -f "$SRC/include/llama.h" ] || unpack_source
+  rm -rf "$CACHE_ROOT/$PIN/work"
   echo "$PREFIX"
   exit 0
 fi
 
-WORK="$CACHE_ROOT/$PIN/work"
-rm -rf "$WORK" "$PREFIX"
-mkdir -p "$WORK"
-SDIST="$CACHE_ROOT/llama_cpp_python-${LLAMA_CPP_PYTHON_VERSION}.tar.gz"
-if [ ! -f "$SDIST" ]; then
-  echo "build_llama: downloading llama-cpp-python==${LLAMA_CPP_PYTHON_VERSION} sdist" >&2
-  python3 -m pip download --quiet --no-deps --no-binary :all: --no-build-isolation \
-      "llama-cpp-python==${LLAMA_CPP_PYTHON_VERSION}" -d "$WORK/dl" >&2 2>/dev/null ||
-    python3 -m pip download --quiet --no-deps --no-binary :all: \
-      "llama-cpp-python==${LLAMA_CPP_PYTHON_VERSION}" -d "$WORK/dl" >&2
-  mv "$WORK/dl/llama_cpp_python-${LLAMA_CPP_PYTHON_VERSION}.tar.gz" "$SDIST"
-fi
-actual=$(sha256sum "$SDIST" | cut -d' ' -f1)
-expected="$(sed -n 's/^sdist_sha256=//p' "$PIN_FILE")"
-if [ -n "$expected" ] && [ "$actual" != "$expected" ]; then
-  echo "build_llama: sha256 mismatch for $SDIST: got $actual, pinned $expected" >&2
-  rm -f "$SDIST"
-  exit 1
-fi
-
-tar -xzf "$SDIST" -C "$WORK"
-SRC="$WORK/llama_cpp_python-${LLAMA_CPP_PYTHON_VERSION}/vendor/llama.cpp"
+rm -rf "$PREFIX" "$BUILD"
+unpack_source
 echo "build_llama: building llama.cpp from $SRC (a few minutes, once per version)" >&2
 LAUNCHER=()
 command -v ccache >/dev/null && LAUNCHER=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S "$SRC" -B "$WORK/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_INSTALL_PREFIX="$PREFIX" -DCMAKE_INSTALL_LIBDIR=lib "${LAUNCHER[@]}" \
   -DCMAKE_INSTALL_RPATH='$ORIGIN' \
   -DBUILD_SHARED_LIBS=ON -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
@@ -67,10 +83,10 @@ cmake -S "$SRC" -B "$WORK/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DGGML_OPENMP=OFF -DGGML_CCACHE=OFF \
   -DLLAMA_BUILD_COMMON=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_TOOLS=OFF \
   -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF >&2
-cmake --build "$WORK/build" -j "$(nproc)" >&2
-cmake --install "$WORK/build" >&2
+cmake --build "$BUILD" -j "$(nproc)" >&2
+cmake --install "$BUILD" >&2
 cp "$SRC/LICENSE" "$PREFIX/LICENSE.llama.cpp"
 # Keep the source tree (llama-bench in bench/ builds from it); drop the objects.
-rm -rf "$WORK/build"
+rm -rf "$BUILD" "$CACHE_ROOT/$PIN/work"
 touch "$STAMP"
 echo "$PREFIX"

@@ -182,10 +182,8 @@ fi
 # ---- tiny random-weight models for the fast unit tests ------------------------
 # (scripts/make_tiny_models.py; vocabularies from the vocab-only GGUFs in the
 # pinned llama.cpp source tree that scripts/build_llama.sh keeps)
-PIN_FILE="$SCRIPTS/llama.pin"
-LLAMA_VERSION="$(sed -n 's/^llama_cpp_python_version=//p' "$PIN_FILE")"
-LLAMA_FLAGS_ID="$(sed -n 's/^flags_id=//p' "$PIN_FILE")"
-LLAMA_SRC="$CACHE_ROOT/llama.cpp/$LLAMA_VERSION-$LLAMA_FLAGS_ID/work/llama_cpp_python-$LLAMA_VERSION/vendor/llama.cpp"
+# build_llama.sh is idempotent and prints the install prefix; the tree is beside it.
+LLAMA_SRC="$(dirname "$(bash "$SCRIPTS/build_llama.sh" | tail -n 1)")/source"
 TINY="$MODELS/tiny"
 TINY_KEY="maker=$(sha256 "$SCRIPTS/make_tiny_models.py") gguf=$GGUF_PY_VERSION numpy=$NUMPY_VERSION"
 if [ ! -f "$TINY/tiny-bert.gguf" ] || [ ! -f "$TINY/tiny-llama.gguf" ] || [ "$(cat "$TINY.stamp" 2>/dev/null)" != "$TINY_KEY" ]; then

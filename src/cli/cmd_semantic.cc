@@ -32,17 +32,6 @@ struct SearchArgs {
   LlmFlags llm;
 };
 
-nlohmann::json hit_json(const semantic::SearchHit& hit) {
-  return {{"item", hit.item},
-          {"score", hit.score},
-          {"semantic", hit.semantic},
-          {"personal", hit.personal},
-          {"categories", hit.categories},
-          {"title", hit.title},
-          {"price", hit.price ? nlohmann::json(*hit.price) : nlohmann::json()},
-          {"reason", hit.reason}};
-}
-
 void run_search(SearchArgs& args, const GlobalOptions& global) {
   TAILOR_CHECK_ARG(args.n >= 1 && args.n <= 1000, "--n must be in [1, 1000]");
   TAILOR_CHECK_ARG(args.personal_weight >= 0 && args.personal_weight <= 1, "--personal-weight must be in [0, 1]");
@@ -77,7 +66,7 @@ void run_search(SearchArgs& args, const GlobalOptions& global) {
   if (global.json) {
     // The stable shape: a list of hit objects (item, score, categories, reason, ...).
     nlohmann::json hits = nlohmann::json::array();
-    for (const auto& hit : result.hits) hits.push_back(hit_json(hit));
+    for (const auto& hit : result.hits) hits.push_back(semantic::hit_json(hit));
     print_json(hits);
     return;
   }

@@ -214,7 +214,7 @@ std::string token_piece(const llama_vocab* vocab, llama_token token) {
 
 class LlamaEmbedder final : public Embedder {
  public:
-  LlamaEmbedder(const std::string& path, const LlmConfig& config) : id_(), path_(path) {
+  LlamaEmbedder(const std::string& path, const LlmConfig& config) {
     model_ = load_model(path, "embedder_model", false);
     if (!is_embedding_model(model_.get()))
       throw_error(ErrorCode::kInvalidArgument,
@@ -330,7 +330,6 @@ class LlamaEmbedder final : public Embedder {
     return value != nullptr && std::atoi(value) >= 64 ? std::atoi(value) : 512;
   }();
   std::string id_;
-  std::string path_;
   ModelPtr model_;
   ThreadpoolPtr pool_;  // declared before ctx_: freed after the context that uses it
   ContextPtr ctx_;

@@ -406,4 +406,15 @@ SearchResult search(const store::Store& store, const ItemVectors& vectors, const
   return result;
 }
 
+nlohmann::json hit_json(const SearchHit& hit) {
+  return {{"item", hit.item},
+          {"score", hit.score},
+          {"semantic", hit.semantic},
+          {"personal", hit.personal},
+          {"categories", hit.categories},
+          {"title", hit.title},
+          {"price", hit.price ? nlohmann::json(*hit.price) : nlohmann::json()},
+          {"reason", hit.reason}};
+}
+
 }  // namespace tailor::semantic

@@ -39,14 +39,7 @@ nlohmann::json SearchService::search(const std::string& query, const std::string
                        query, options);
   nlohmann::json items = nlohmann::json::array();
   for (const auto& hit : result.hits)
-    items.push_back({{"item", hit.item},
-                     {"score", hit.score},
-                     {"semantic", hit.semantic},
-                     {"personal", hit.personal},
-                     {"categories", hit.categories},
-                     {"title", hit.title},
-                     {"price", hit.price ? nlohmann::json(*hit.price) : nlohmann::json()},
-                     {"reason", hit.reason}});
+    items.push_back(semantic::hit_json(hit));
   return {{"query", query}, {"intent", result.intent.to_json()}, {"items", std::move(items)}};
 }
 

@@ -108,6 +108,10 @@ struct SearchHit {
   std::string reason;             // one sentence, in the query's language
 };
 
+// {"item","score","semantic","personal","categories","title","price","reason"}
+// (price null when unknown): the one wire shape of a hit, for the CLI and the server.
+nlohmann::json hit_json(const SearchHit& hit);
+
 struct SearchResult {
   Intent intent;
   std::vector<SearchHit> hits;
