@@ -19,8 +19,8 @@ time (user + sys of the process, model load included, llama-bench run with
 --no-warmup): generated tokens per CPU-second, and that ratio.
 
 llama-bench is built once from the pinned llama.cpp source tree that
-scripts/build_llama.sh keeps, with the same GGML flags (read from that
-script), into ~/.cache/tailor/llama.cpp/<pin>/bench-build (only the
+scripts/build_llama.sh keeps, with the same GGML flags (its --print-flags:
+the CPU tier it detected), into ~/.cache/tailor/llama.cpp/<pin>/bench-build (only the
 llama-bench target; it needs llama.cpp's `common` library, which Tailor
 itself never links).
 
@@ -29,7 +29,6 @@ itself never links).
 import argparse
 import json
 import os
-import re
 import resource
 import shutil
 import subprocess
@@ -56,8 +55,8 @@ def ensure_llama_bench() -> Path:
     if exe.exists():
         return exe
     # the GGML flags of the library Tailor links, so both sides run the same kernels
-    script = (REPO / "scripts" / "build_llama.sh").read_text()
-    ggml_flags = sorted(set(re.findall(r"-DGGML_[A-Z0-9_]+=[A-Za-z0-9_]+", script)))
+    ggml_flags = subprocess.run(["bash", str(REPO / "scripts" / "build_llama.sh"), "--print-flags"], check=True,
+                                stdout=subprocess.PIPE, text=True).stdout.split()
     launcher = []
     if shutil.which("ccache"):
         launcher = ["-DCMAKE_C_COMPILER_LAUNCHER=ccache", "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"]

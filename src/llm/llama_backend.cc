@@ -33,6 +33,7 @@
 
 #include "tailor/core/core.h"
 #include "tailor/llm/llm.h"
+#include "cpu_support.h"
 
 namespace tailor::llm {
 namespace {
@@ -133,6 +134,7 @@ std::string meta(const llama_model* model, const std::string& key) {
 
 ModelPtr load_model(const std::string& path, const std::string& field, bool vocab_only) {
   init_backend();
+  if (!vocab_only) detail::require_cpu_support();  // before any kernel can run
   check_gguf_file(path, field);
   llama_model_params params = llama_model_default_params();
   params.n_gpu_layers = 0;
