@@ -457,7 +457,10 @@ RuleTerms rule_terms(std::u32string_view q, std::initializer_list<std::u32string
   return result;
 }
 
-// Known brands: an excluded 苹果 also excludes "Apple" (items name brands in either script).
+// Known brands: an excluded 苹果 also lists "apple", so the Intent reads the
+// same in either script. Search does not depend on it: it matches every zh
+// and en spelling the lexicon has for an exclude term, brand or not
+// (detail::concept_spellings), so the list stays the user's words.
 void add_brand_spellings(std::vector<std::string>& terms) {
   std::vector<std::string> extra;
   for (const auto& term : terms)

@@ -3,6 +3,8 @@
 // catalogue at hand falls back to its top level, then is dropped.
 #include "lexicon.h"
 
+#include <algorithm>
+
 namespace tailor::semantic::detail {
 namespace {
 
@@ -175,6 +177,66 @@ constexpr TermGroup kBrands[] = {
     {"Amazon", "亚马逊|amazon"}, {"Nintendo", "任天堂|nintendo"}, {"Logitech", "罗技|logitech"},
 };
 
+// Translations only (see lexicon.h), mostly the demo catalogue's kinds
+// (scripts/gen_demo_data.py names each in zh and en) and the ways headphones
+// sit. A broader word may hold a narrower one (键盘 / 机械键盘): excluding
+// the broad one then excludes both, never the other way round.
+constexpr TermGroup kKinds[] = {
+    // phones & audio
+    {"over-ear", "头戴式|头戴式耳机|头戴耳机|over-ear|over ear|over-the-ear|around-ear"},
+    {"in-ear", "入耳式|入耳式耳机|in-ear|in ear"},
+    {"open-fit", "半入耳式|open-fit|open fit"},
+    {"headphones", "耳机|headphones|headphone|earphones|earphone"},
+    {"gaming headset", "电竞耳机|游戏耳机|gaming headset"},
+    {"wired", "有线|wired"},
+    {"foldable", "折叠|可折叠|foldable|folding"},
+    {"speaker", "音箱|音响|speaker"},
+    {"smartphone", "智能手机|smartphone"},
+    {"phone case", "手机壳|phone case"},
+    {"power bank", "充电宝|移动电源|power bank"},
+    {"charger", "充电器|charger"},
+    // computers & gaming
+    {"laptop", "笔记本电脑|laptop|notebook computer"},
+    {"gaming laptop", "游戏本|游戏笔记本|gaming laptop"},
+    {"tablet", "平板电脑|平板|tablet"},
+    {"monitor", "显示器|monitor"},
+    {"keyboard", "键盘|keyboard"},
+    {"mechanical keyboard", "机械键盘|mechanical keyboard"},
+    {"mouse", "鼠标|mouse|mice"},
+    {"console", "游戏主机|游戏机|console"},
+    {"controller", "游戏手柄|手柄|controller|gamepad"},
+    // materials
+    {"cotton", "纯棉|全棉|cotton"},
+    {"leather", "真皮|皮革|leather"},
+    {"plastic", "塑料|plastic"},
+    {"stainless steel", "不锈钢|stainless steel|stainless-steel"},
+    {"cast iron", "铸铁|cast iron|cast-iron"},
+    {"non-stick", "不粘|non-stick|nonstick"},
+    {"memory foam", "记忆棉|memory foam|memory-foam"},
+    // other kinds shoppers rule out by name
+    {"tent", "帐篷|tent"},
+    {"sleeping bag", "睡袋|sleeping bag"},
+    {"backpack", "背包|双肩包|backpack"},
+    {"suitcase", "行李箱|拉杆箱|suitcase|luggage"},
+    {"carry-on", "登机箱|carry-on"},
+    {"t-shirt", "t恤|t-shirt|tee"},
+    {"jeans", "牛仔裤|jeans"},
+    {"dress", "连衣裙|dress|dresses"},
+    {"down jacket", "羽绒服|down jacket|puffer jacket"},
+    {"sneakers", "板鞋|运动鞋|sneakers"},
+    {"running shoes", "跑鞋|跑步鞋|running shoes|running shoe"},
+    {"dumbbell", "哑铃|dumbbell"},
+    {"kettlebell", "壶铃|kettlebell"},
+    {"yoga mat", "瑜伽垫|yoga mat"},
+    {"coffee beans", "咖啡豆|coffee beans"},
+    {"green tea", "绿茶|green tea"},
+    {"oolong", "乌龙茶|乌龙|oolong"},
+    {"air fryer", "空气炸锅|air fryer"},
+    {"robot vacuum", "扫地机器人|扫地机|robot vacuum"},
+    {"nappies", "纸尿裤|尿不湿|nappies|nappy|diapers|diaper"},
+    {"stroller", "婴儿推车|推车|stroller|pram"},
+};
+
 constexpr AttributeTerms kAttributes[] = {
     {"高质量|优质|高品质|品质好|质量好|做工好|high quality|high-quality|good quality|top quality|well-made|well made",
      "quality", "high"},
@@ -202,5 +264,31 @@ std::span<const TermGroup> colour_groups() { return kColours; }
 std::span<const TermGroup> claim_groups() { return kClaims; }
 std::span<const TermGroup> brand_groups() { return kBrands; }
 std::span<const AttributeTerms> attribute_terms() { return kAttributes; }
+std::span<const TermGroup> kind_groups() { return kKinds; }
+
+std::vector<std::string_view> concept_spellings(std::string_view term) {
+  // "tent" and "tents" name the same thing; only a Latin word has a plural.
+  auto same_word = [&](std::string_view spelling) {
+    if (spelling == term) return true;
+    if (term.empty() || spelling.empty() || static_cast<unsigned char>(term.back()) >= 0x80) return false;
+    auto plural_of = [](std::string_view plural, std::string_view single) {
+      return plural.size() == single.size() + 1 && plural.back() == 's' && plural.starts_with(single);
+    };
+    return plural_of(spelling, term) || plural_of(term, spelling);
+  };
+  std::vector<std::string_view> out;
+  auto take = [&](std::string_view list) {
+    bool listed = false;
+    for_each_term(list, [&](std::string_view spelling) { listed = listed || same_word(spelling); });
+    if (!listed) return;
+    for_each_term(list, [&](std::string_view spelling) {
+      if (std::find(out.begin(), out.end(), spelling) == out.end()) out.push_back(spelling);
+    });
+  };
+  for (std::span<const TermGroup> groups : {colour_groups(), brand_groups(), claim_groups(), kind_groups()})
+    for (const auto& group : groups) take(group.terms);
+  for (const auto& rule : kAttributes) take(rule.terms);
+  return out;
+}
 
 }  // namespace tailor::semantic::detail

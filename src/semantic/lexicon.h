@@ -11,12 +11,15 @@
 //                    best-seller) a copy may only make when the item's facts do
 //   brands           zh/en brand pairs: the demo catalogue's plus a few famous
 //                    ones, so that copy naming another brand is caught
+//   kinds            zh/en names of one product kind, style or material, so
+//                    that an excluded 头戴式 also excludes "over-ear" items
 //
 // All terms are in fold() form (lower-case ASCII, NFC).
 #pragma once
 
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace tailor::semantic::detail {
 
@@ -37,6 +40,11 @@ std::span<const TermGroup> colour_groups();
 std::span<const TermGroup> claim_groups();
 // Brand groups: each group is one brand's spellings ("铁馆|ironden").
 std::span<const TermGroup> brand_groups();
+// Product kinds, styles and materials by their zh and en names, each group
+// one thing ("头戴式|over-ear"). Unlike the category terms, which list a
+// category's members (帐篷 and 睡袋 are both outdoor/camping), a group's
+// spellings translate one another, so any one may stand for the rest.
+std::span<const TermGroup> kind_groups();
 
 // Attribute rules for queries: a match sets attributes[key] = value
 // (value "true" means the JSON boolean true).
@@ -46,6 +54,14 @@ struct AttributeTerms {
   std::string_view value;
 };
 std::span<const AttributeTerms> attribute_terms();
+
+// Every spelling, zh and en, of what `term` (fold() form) names: the union
+// of the colour, brand, claim, attribute and kind groups that list it or, for
+// a Latin word, its plural or singular ("tents" finds "tent"). Empty when no
+// group does. Category terms are left out on purpose: they are a category's
+// members, not synonyms (excluding 游戏本 must not exclude every laptop).
+// The spellings are bounded by the groups' sizes (at most a few dozen).
+std::vector<std::string_view> concept_spellings(std::string_view term);
 
 // Splits a '|'-separated list.
 template <typename Fn>

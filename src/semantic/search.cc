@@ -10,7 +10,8 @@
 //   3. filter     never hidden or unavailable items; the intent's price range
 //                 (an item without a price cannot be shown to fit a budget and is
 //                 dropped), categories (an item in one of them or below it),
-//                 exclude terms (in the item's text)
+//                 exclude terms (in the item's text, in any zh or en spelling
+//                 the lexicon knows for them: see TermMatcher)
 //   4. relevance  rel = cosine + 0.05·lexical, where lexical ∈ [0, 1] is the
 //                 IDF-weighted share of the query's terms found in two fields,
 //                 the item's text and its category names (BM25F-style: a query
@@ -31,7 +32,7 @@
 // round's visible candidates lies in the intent's categories, the filter
 // contradicts the semantic evidence and is not applied (logged at debug).
 // Must-have terms are not a filter (models invent them freely); a hit that
-// mentions one says so in its reason.
+// mentions one, in any of its spellings, says so in its reason.
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -41,8 +42,10 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "lexicon.h"
 #include "tailor/core/core.h"
 #include "tailor/semantic/semantic.h"
+#include "text_scan.h"
 
 namespace tailor::semantic {
 namespace {
@@ -57,6 +60,7 @@ struct Candidate {
   float cosine = 0;
   data::Item item;
   std::string text;                   // item_text, ASCII lower-cased
+  std::u32string folded;              // item_text in fold() form, for intent terms
   std::string category_text;          // category ids, ASCII lower-cased
   float lexical = 0;
   float relevance = 0;
@@ -159,6 +163,74 @@ void score_lexical(const std::vector<std::string>& terms, std::vector<Candidate>
   }
 }
 
+// An intent term (exclude or must-have) and every spelling of what it names
+// (detail::concept_spellings): 头戴式 also stands for "over-ear", "no red"
+// also for 红色, so a term reaches items written in the other language.
+// Matching follows detail::find_term: a Latin spelling only as a word, or
+// with a plural "s" ("red" is not in "shredder", "tent" is in "tents"); a
+// Chinese one anywhere, except a colour inside a longer spelling of another
+// colour (红色 in 粉红色 is pink, 白色 in 米白色 beige).
+class TermMatcher {
+ public:
+  explicit TermMatcher(const std::string& term) : term_(term) {
+    const std::string folded = detail::fold(term);
+    add(detail::to_u32(folded));
+    for (std::string_view spelling : detail::concept_spellings(folded)) add(detail::to_u32(spelling));
+    shadows_.resize(spellings_.size());
+    for (const auto& group : detail::colour_groups())
+      detail::for_each_term(group.terms, [&](std::string_view colour) {
+        const std::u32string other = detail::to_u32(colour);
+        if (std::find(spellings_.begin(), spellings_.end(), other) != spellings_.end()) return;
+        for (std::size_t spelling_idx = 0; spelling_idx < spellings_.size(); ++spelling_idx) {
+          const auto& spelling = spellings_[spelling_idx];
+          if (other.size() <= spelling.size()) continue;
+          for (auto at = other.find(spelling); at != std::u32string::npos; at = other.find(spelling, at + 1))
+            shadows_[spelling_idx].push_back({other, at});
+        }
+      });
+  }
+
+  const std::string& term() const { return term_; }
+
+  bool found_in(std::u32string_view text) const {
+    for (std::size_t spelling_idx = 0; spelling_idx < spellings_.size(); ++spelling_idx) {
+      const auto& spelling = spellings_[spelling_idx];
+      for (std::size_t pos : detail::find_term(text, spelling))
+        if (!shadowed(text, spelling_idx, pos)) return true;
+      if (detail::is_ascii_alpha(spelling.back()) && !detail::find_term(text, spelling + U"s").empty()) return true;
+    }
+    return false;
+  }
+
+ private:
+  struct Shadow {
+    std::u32string longer;   // a longer colour spelling holding this spelling
+    std::size_t offset = 0;  // where it holds it
+  };
+
+  void add(std::u32string spelling) {
+    if (!spelling.empty() && std::find(spellings_.begin(), spellings_.end(), spelling) == spellings_.end())
+      spellings_.push_back(std::move(spelling));
+  }
+
+  bool shadowed(std::u32string_view text, std::size_t spelling_idx, std::size_t pos) const {
+    for (const auto& shadow : shadows_[spelling_idx])
+      if (pos >= shadow.offset && text.substr(pos - shadow.offset, shadow.longer.size()) == shadow.longer) return true;
+    return false;
+  }
+
+  std::string term_;
+  std::vector<std::u32string> spellings_;  // the term first
+  std::vector<std::vector<Shadow>> shadows_;
+};
+
+std::vector<TermMatcher> term_matchers(const std::vector<std::string>& terms) {
+  std::vector<TermMatcher> out;
+  for (const auto& term : terms)
+    if (!term.empty()) out.emplace_back(term);
+  return out;
+}
+
 bool in_categories(const data::Item& item, const std::vector<std::string>& categories) {
   for (const auto& have : item.categories)
     for (const auto& want : categories)
@@ -230,8 +302,8 @@ UserContext user_context(const store::Store& store, const model::Recommender* mo
   return ctx;
 }
 
-std::string make_reason(const Candidate& c, const Intent& intent, bool zh, bool category_filter,
-                        const UserContext& user, const std::string& query) {
+std::string make_reason(const Candidate& c, const Intent& intent, const std::vector<TermMatcher>& must_have, bool zh,
+                        bool category_filter, const UserContext& user, const std::string& query) {
   const std::string category = display_category(c.item);
   const std::string similarity = format_number(c.cosine, 2);
   std::string reason = zh ? "与“" + query + "”语义匹配（相似度 " + similarity + "）"
@@ -252,8 +324,8 @@ std::string make_reason(const Candidate& c, const Intent& intent, bool zh, bool 
     }
   }
   std::vector<std::string> mentioned;
-  for (const auto& term : intent.must_have)
-    if (!term.empty() && c.text.find(ascii_lower(term)) != std::string::npos) mentioned.push_back(term);
+  for (const auto& matcher : must_have)
+    if (matcher.found_in(c.folded)) mentioned.push_back(matcher.term());
   if (!mentioned.empty()) reason += zh ? "；包含“" + join(mentioned, "”“") + "”" : "; mentions " + join(mentioned, ", ");
   if (user.personalised) {
     std::string shared;
@@ -307,18 +379,17 @@ SearchResult search(const store::Store& store, const ItemVectors& vectors, const
   TAILOR_ASSERT(query_vec.size() == static_cast<std::size_t>(vectors.dim));
 
   const bool filters = options.use_intent_filters;
-  std::vector<std::string> excluded;
-  for (const auto& term : intent.exclude)
-    if (!term.empty()) excluded.push_back(ascii_lower(term));
-  auto passes_other = [&](const data::Item& item, const std::string& text) {
+  const std::vector<TermMatcher> excluded = term_matchers(intent.exclude);
+  const std::vector<TermMatcher> must_have = term_matchers(intent.must_have);
+  auto passes_other = [&](const data::Item& item, std::u32string_view text) {
     if (!filters) return true;
     if (intent.price_min || intent.price_max) {
       if (!item.price) return false;
       if (intent.price_min && *item.price < *intent.price_min) return false;
       if (intent.price_max && *item.price > *intent.price_max) return false;
     }
-    for (const auto& term : excluded)
-      if (text.find(term) != std::string::npos) return false;
+    for (const auto& matcher : excluded)
+      if (matcher.found_in(text)) return false;
     return true;
   };
 
@@ -336,9 +407,11 @@ SearchResult search(const store::Store& store, const ItemVectors& vectors, const
       Candidate c;
       c.row = hit.id;
       c.cosine = hit.score;
-      c.text = ascii_lower(item_text(*item));
+      const std::string text = item_text(*item);
+      c.text = ascii_lower(text);
+      c.folded = detail::fold32(text);
       for (const auto& category : item->categories) c.category_text += ascii_lower(category) + " ";
-      c.passes_other_filters = passes_other(*item, c.text);
+      c.passes_other_filters = passes_other(*item, c.folded);
       c.in_category = in_categories(*item, intent.categories);
       c.item = std::move(*item);
       candidates.push_back(std::move(c));
@@ -400,7 +473,7 @@ SearchResult search(const store::Store& store, const ItemVectors& vectors, const
     hit.categories = c.item.categories;
     hit.title = c.item.title;
     hit.price = c.item.price;
-    hit.reason = make_reason(c, intent, zh, category_filter, user, clean_query);
+    hit.reason = make_reason(c, intent, must_have, zh, category_filter, user, clean_query);
     result.hits.push_back(std::move(hit));
   }
   return result;

@@ -2,11 +2,13 @@
 // personalisation through a trained recommender, reasons in the query's
 // language, and argument checks. The hashed bag-of-words test embedder
 // (bow_embedder.h) stands in for the model and no generator is used, so
-// intents come from parse_intent's rules: fast and deterministic.
+// intents come from parse_intent's rules: fast and deterministic. Exclude and
+// must-have terms across languages (the lexicon's spellings) at the end.
 #include <algorithm>
 
 #include <gtest/gtest.h>
 
+#include "../../src/semantic/lexicon.h"
 #include "bow_embedder.h"
 #include "semantic_test_util.h"
 #include "tailor/ann/ann.h"
@@ -289,6 +291,141 @@ TEST(SearchDemo, HeadphoneQueriesFindAudioItems) {
     for (const auto& hit : result.hits)
       EXPECT_EQ(hit.categories[0], "phones-audio") << query << ": " << hit.item << " " << hit.title;
   }
+}
+
+// Exclude and must-have terms reach items written in the other language
+// through the lexicon's spellings of the same thing (concept_spellings).
+TEST(SearchTerms, LexiconSpellingsAreTranslationsNotCategoryMembers) {
+  auto spellings = [](std::string_view term) {
+    std::vector<std::string> out;
+    for (auto s : detail::concept_spellings(term)) out.emplace_back(s);
+    return out;
+  };
+  auto has_spelling = [&](std::string_view term, const std::string& spelling) {
+    const auto all = spellings(term);
+    return std::find(all.begin(), all.end(), spelling) != all.end();
+  };
+  EXPECT_TRUE(has_spelling("头戴式", "over-ear"));
+  EXPECT_TRUE(has_spelling("over-ear", "头戴式"));
+  EXPECT_TRUE(has_spelling("in-ear", "入耳式"));
+  EXPECT_FALSE(has_spelling("头戴式", "in-ear"));
+  EXPECT_TRUE(has_spelling("red", "红色"));
+  EXPECT_TRUE(has_spelling("tents", "帐篷"));  // a plural finds its singular
+  EXPECT_TRUE(has_spelling("苹果", "apple"));
+  EXPECT_TRUE(has_spelling("无线", "wireless"));
+  // Category terms list members, not synonyms: 游戏本 is not every laptop,
+  // 帐篷 is not a sleeping bag.
+  EXPECT_TRUE(has_spelling("游戏本", "gaming laptop"));
+  EXPECT_FALSE(has_spelling("游戏本", "laptop"));
+  EXPECT_FALSE(has_spelling("帐篷", "sleeping bag"));
+  EXPECT_TRUE(spellings("nfc").empty());
+}
+
+class SearchTermsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    put_items(*store_, {
+                           make_item("over-ear", "Over-ear headphones X", {"phones-audio", "phones-audio/headphones"}, 599),
+                           make_item("zh-over-ear", "极光 头戴式耳机 无线", {"phones-audio", "phones-audio/headphones"}, 499),
+                           make_item("anc", "Noise-cancelling headphones Z", {"phones-audio", "phones-audio/headphones"}, 899),
+                           make_item("in-ear", "In-ear earbuds Y", {"phones-audio", "phones-audio/earbuds"}, 299),
+                           make_item("red-tee", "红色 T恤", {"fashion", "fashion/tops"}, 79),
+                           make_item("pink-tee", "粉红色 T恤", {"fashion", "fashion/tops"}, 79),
+                           make_item("shredder", "Shredder", {"computers", "computers/peripherals"}, 399),
+                       });
+    vectors_ = refresh_item_vectors(*store_, embedder_);
+    index_ = ann::make_index(vectors_.dim, vectors_.item_ids.size());
+    index_->add(vectors_.rows);
+  }
+
+  SearchResult run(const std::string& query) {
+    SearchOptions options;
+    options.n = 20;
+    return search(*store_, vectors_, *index_, embedder_, nullptr, nullptr, query, options);
+  }
+
+  static bool has(const SearchResult& result, const std::string& id) {
+    return std::any_of(result.hits.begin(), result.hits.end(), [&](const SearchHit& hit) { return hit.item == id; });
+  }
+
+  TempStore store_;
+  BowEmbedder embedder_;
+  ItemVectors vectors_;
+  std::unique_ptr<ann::Index> index_;
+};
+
+TEST_F(SearchTermsTest, ChineseExclusionExcludesEnglishTitles) {
+  const auto result = run("不要头戴式的蓝牙耳机");
+  ASSERT_EQ(result.intent.exclude, std::vector<std::string>{"头戴式"}) << result.intent.to_json().dump();
+  EXPECT_FALSE(has(result, "over-ear")) << "'Over-ear headphones' is 头戴式";
+  EXPECT_FALSE(has(result, "zh-over-ear"));
+  EXPECT_TRUE(has(result, "in-ear"));
+  EXPECT_TRUE(has(result, "anc"));
+}
+
+TEST_F(SearchTermsTest, EnglishExclusionExcludesChineseTitles) {
+  const auto result = run("headphones, no over-ear");
+  ASSERT_EQ(result.intent.exclude, std::vector<std::string>{"over-ear"}) << result.intent.to_json().dump();
+  EXPECT_FALSE(has(result, "zh-over-ear")) << "头戴式耳机 is over-ear";
+  EXPECT_FALSE(has(result, "over-ear"));
+  EXPECT_TRUE(has(result, "anc"));
+}
+
+TEST_F(SearchTermsTest, ColourExclusionMatchesWordsAndColoursNotParts) {
+  const auto result = run("no red");
+  ASSERT_EQ(result.intent.exclude, std::vector<std::string>{"red"}) << result.intent.to_json().dump();
+  EXPECT_FALSE(has(result, "red-tee")) << "红色 is red";
+  EXPECT_TRUE(has(result, "shredder")) << "'red' inside 'Shredder' is not the colour";
+  EXPECT_TRUE(has(result, "pink-tee")) << "红色 inside 粉红色 is pink";
+  EXPECT_TRUE(has(result, "over-ear"));
+  const auto zh = run("不要红色的");
+  EXPECT_FALSE(has(zh, "red-tee"));
+  EXPECT_TRUE(has(zh, "shredder"));
+  EXPECT_TRUE(has(zh, "pink-tee"));
+}
+
+TEST_F(SearchTermsTest, MustHaveIsMentionedInAnySpelling) {
+  const auto result = run("必须有降噪的耳机");
+  ASSERT_EQ(result.intent.must_have, std::vector<std::string>{"降噪"}) << result.intent.to_json().dump();
+  bool seen = false;
+  for (const auto& hit : result.hits) {
+    const bool mentions = hit.reason.find("包含“降噪”") != std::string::npos;
+    EXPECT_EQ(mentions, hit.item == "anc") << hit.item << ": " << hit.reason;  // "Noise-cancelling"
+    seen = seen || hit.item == "anc";
+  }
+  EXPECT_TRUE(seen);
+}
+
+// The demo catalogue names over-ear headphones "头戴式耳机" in Chinese items
+// and "over-ear headphones" in English ones; excluding 头戴式 drops both.
+TEST(SearchDemo, ExcludingOverEarDropsBothLanguages) {
+  TempStore store;
+  const auto items = testing::demo_items();
+  put_items(*store, items);
+  const auto demo_earbuds = std::count_if(items.begin(), items.end(), [](const data::Item& item) {
+    return std::find(item.categories.begin(), item.categories.end(), "phones-audio/earbuds") != item.categories.end();
+  });
+  BowEmbedder embedder;
+  const ItemVectors vectors = refresh_item_vectors(*store, embedder);
+  auto index = ann::make_index(vectors.dim, vectors.item_ids.size());
+  index->add(vectors.rows);
+  SearchOptions options;
+  options.n = 100;
+  auto in_headphones = [](const SearchHit& hit) {
+    return std::find(hit.categories.begin(), hit.categories.end(), "phones-audio/headphones") != hit.categories.end();
+  };
+  const auto all = search(*store, vectors, *index, embedder, nullptr, nullptr, "蓝牙耳机", options);
+  const auto english_over_ear = std::count_if(all.hits.begin(), all.hits.end(), [&](const SearchHit& hit) {
+    return in_headphones(hit) && hit.title.find("over-ear") != std::string::npos;
+  });
+  ASSERT_GE(english_over_ear, 1) << "the demo catalogue should have English-titled over-ear headphones";
+  const auto result = search(*store, vectors, *index, embedder, nullptr, nullptr, "不要头戴式的蓝牙耳机", options);
+  std::ptrdiff_t earbuds = 0;
+  for (const auto& hit : result.hits) {
+    EXPECT_FALSE(in_headphones(hit)) << hit.item << " " << hit.title;
+    earbuds += std::find(hit.categories.begin(), hit.categories.end(), "phones-audio/earbuds") != hit.categories.end();
+  }
+  EXPECT_EQ(earbuds, demo_earbuds) << "every earbud stays, 半入耳式 ones too";
 }
 
 }  // namespace
