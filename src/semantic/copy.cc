@@ -410,10 +410,51 @@ std::string drop_unfinished_sentence(const std::string& text) {
   return to_utf8(kept);
 }
 
+// Calls fn for every run of a-z in a folded text ("iphone", "usb").
+template <typename Fn>
+void for_each_latin_word(std::u32string_view folded, Fn&& fn) {
+  std::size_t pos = 0;
+  while (pos < folded.size()) {
+    if (!detail::is_ascii_alpha(folded[pos])) {
+      ++pos;
+      continue;
+    }
+    std::size_t end = pos;
+    while (end < folded.size() && detail::is_ascii_alpha(folded[end])) ++end;
+    fn(folded.substr(pos, end - pos));
+    pos = end;
+  }
+}
+
+// Latin letters of a Chinese copy that are neither the brand's nor in the
+// item's Chinese facts ("iPhone 15 手机壳", "USB-C 充电"): English the model
+// failed to translate. 0.5B models write "小瓦斯 Damascus steel厨房 knife" for
+// an English item, which detect_language calls Chinese (two ideographs are
+// enough in a query, not in copy).
+std::size_t foreign_latin_letters(const std::string& text, const data::Item& item) {
+  std::set<std::u32string, std::less<>> allowed;
+  auto allow = [&](std::u32string_view word) { allowed.emplace(word); };
+  for_each_latin_word(detail::fold32(string_attribute(item, "brand")), allow);
+  std::vector<std::string> zh_facts = {item.title, item.description};
+  zh_facts.insert(zh_facts.end(), item.tags.begin(), item.tags.end());
+  for (const auto& fact : zh_facts)
+    if (has_cjk(fact)) for_each_latin_word(detail::fold32(fact), allow);
+  std::size_t letters = 0;
+  for_each_latin_word(detail::fold32(text), [&](std::u32string_view word) {
+    if (!allowed.contains(word)) letters += word.size();
+  });
+  return letters;
+}
+
 // Why generated text is unusable before grounding, or "".
-std::string language_problem(const std::string& text, const std::string& lang) {
+std::string language_problem(const std::string& text, const std::string& lang, const data::Item& item) {
   auto counts = detail::script_counts(text);
-  if (lang == "zh" && detail::detect_language(text) != "zh") return "language: expected Chinese text";
+  if (lang == "zh") {
+    if (detail::detect_language(text) != "zh") return "language: expected Chinese text";
+    // At most a fifth of the letters may be English the item's facts do not use.
+    const std::size_t foreign = foreign_latin_letters(text, item);
+    if (foreign * 5 > counts.cjk + foreign) return "language: Chinese copy with untranslated English";
+  }
   if (lang == "en" && (counts.latin < 4 || counts.cjk_share() > 0.1)) return "language: expected English text";
   return "";
 }
@@ -563,7 +604,7 @@ CopyResult write_copy(const store::Store& store, llm::Generator* generator, cons
       if (detail::count_chars(text) < kMinCopyChars) {
         report.grounded = false;
         report.violations.push_back("text: empty or shorter than " + std::to_string(kMinCopyChars) + " characters");
-      } else if (auto problem = language_problem(text, request.lang); !problem.empty()) {
+      } else if (auto problem = language_problem(text, request.lang, *item); !problem.empty()) {
         report.grounded = false;
         report.violations.push_back(problem);
       } else if (auto off_topic = relevance_problem(text, *item); !off_topic.empty()) {

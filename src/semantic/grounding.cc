@@ -19,12 +19,16 @@
 //                not name, and brand- or model-like Latin tokens (CamelCase,
 //                ALL CAPS, letters with digits, capitalised mid-sentence; in
 //                Chinese copy any Latin word) that do not occur in the facts
+//   contacts     e-mail addresses, URLs and domain names ("ironden@ironden.com",
+//                "www.x.cn") the facts do not contain: a small model invents
+//                them from the brand name, and they send customers elsewhere
 //
 // This is a precision-first filter for short copy: a false alarm costs a
 // regeneration or the template, an ungrounded claim reaching a customer costs
 // more.
 #include <algorithm>
 #include <cmath>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -204,6 +208,18 @@ void check_latin_tokens(std::u32string_view line, bool chinese_copy, const Facts
   }
 }
 
+// E-mail addresses, URLs and bare domains in ASCII text (fold() form).
+std::vector<std::string> contacts_in(const std::string& text) {
+  static const std::regex kContact(
+      R"([a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)+|(https?://|www\.)[^\s<>"'，。！？]+|)"
+      R"([a-z0-9-]+(\.[a-z0-9-]+)*\.(com|cn|net|org|io|co|shop|store|top|xyz|info|biz)\b)",
+      std::regex::icase);
+  std::vector<std::string> out;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), kContact); it != std::sregex_iterator(); ++it)
+    out.push_back(it->str());
+  return out;
+}
+
 void add_unique(std::vector<std::string>& list, std::string entry) {
   if (std::find(list.begin(), list.end(), entry) == list.end()) list.push_back(std::move(entry));
 }
@@ -266,6 +282,10 @@ GroundingReport check_grounding(const std::string& text, const data::Item& item)
     if (!hit.empty() && !group_in(group.terms, facts.text))
       add_unique(violations, "brand '" + std::string(group.name) + "' not in item data");
   }
+  // Contacts: the exact address must be in the facts.
+  const std::string copy_utf8 = to_utf8(copy), facts_utf8 = to_utf8(facts.text);
+  for (const auto& contact : contacts_in(copy_utf8))
+    if (facts_utf8.find(contact) == std::string::npos) add_unique(violations, "contact '" + contact + "' not in item data");
   // Brand- and model-like Latin tokens, line by line (a line start opens a sentence).
   bool chinese_copy = detail::detect_language(text) == "zh";
   std::size_t line_start = 0;

@@ -143,6 +143,28 @@ TEST_F(CopyTest, WrongLanguageAndEmptyRepliesAreRefused) {
   EXPECT_TRUE(write_copy(*store_, &empty, request("sku-ear", Channel::kPush, "zh")).fallback);
 }
 
+// A Chinese copy may keep the brand and the Latin words of the item's Chinese
+// facts (IPX5), not English the model left untranslated.
+TEST_F(CopyTest, ChineseCopyWithUntranslatedEnglishIsRefused) {
+  ScriptedGenerator mixed({"小灶 Damascus steel厨房 knife，有 Knife块和非滑 handles。价格¥609。",
+                           "Little Stove 大马士革钢刀具套装，附刀座，价格¥609。"});
+  auto result = write_copy(*store_, &mixed, request("sku-knife", Channel::kPush, "zh"));
+  ASSERT_EQ(mixed.calls.size(), 2u);
+  EXPECT_EQ(result.attempts, 2);
+  EXPECT_FALSE(result.fallback) << result.text;
+  EXPECT_EQ(result.text, "Little Stove 大马士革钢刀具套装，附刀座，价格¥609。");
+
+  ScriptedGenerator always_mixed({"小灶 Damascus steel厨房 knife set，价格¥609。"});
+  auto refused = write_copy(*store_, &always_mixed, request("sku-knife", Channel::kPush, "zh"));
+  EXPECT_TRUE(refused.fallback);
+  ASSERT_FALSE(refused.report.violations.empty());
+  EXPECT_NE(refused.report.violations[0].find("untranslated English"), std::string::npos);
+
+  ScriptedGenerator brand_and_facts({"Sonora声悦降噪蓝牙耳机，IPX5防水，售价¥599。"});
+  auto kept = write_copy(*store_, &brand_and_facts, request("sku-ear", Channel::kPush, "zh"));
+  EXPECT_FALSE(kept.fallback) << (kept.report.violations.empty() ? "" : kept.report.violations[0]);
+}
+
 TEST_F(CopyTest, TrueNonsenseAndPromptEchoesAreRefused) {
   // Grounded in the narrow sense (no false number or brand) but not copy for this item.
   ScriptedGenerator generator({"Hello! I'm here to help with your shopping needs.", "请用中文写一条推送通知，不超过60个字。",

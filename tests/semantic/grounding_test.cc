@@ -98,6 +98,24 @@ TEST(Grounding, AttributeKeysAndNumbersGroundEmailDetails) {
   EXPECT_FALSE(check_grounding("Pieces: 6", en_knives()).grounded);
 }
 
+// SmolLM2 wrote "contact me today at ironden@ironden.com" into copy for an
+// IronDen yoga pant: every word is grounded, the address is invented.
+TEST(Grounding, InventedContactsAreViolations) {
+  auto knives = en_knives();
+  for (const char* text : {"Little Stove knives. Write to sales@littlestove.com for details.",
+                           "Little Stove knives, see https://littlestove.shop/knives today.",
+                           "Little Stove 刀具套装，详见 www.littlestove.cn", "Order Little Stove knives at littlestove.com."}) {
+    auto report = check_grounding(text, knives);
+    EXPECT_FALSE(report.grounded) << text;
+    EXPECT_TRUE(mentions(report, "contact")) << text;
+  }
+  // The item's own address is a fact; a sentence end or a decimal is no domain.
+  auto item = knives;
+  item.description += " Support: care@littlestove.com";
+  EXPECT_TRUE(check_grounding("Little Stove knives. Questions? care@littlestove.com", item).grounded);
+  EXPECT_TRUE(check_grounding("Little Stove knives. Ideal for weekend baking. ¥609.", knives).grounded);
+}
+
 TEST(TextScan, NumbersInEveryNotation) {
   using namespace detail;
   EXPECT_EQ(chinese_numeral_value(U"两千五").value(), 2500);
