@@ -465,6 +465,11 @@ constexpr std::string_view kPromptEcho[] = {
     "customer interests", "reply with", "marketing copy", "online shop", "i'm here to help", "as an ai",
     "your request", "happy to assist", "how can i help", "i can help"};
 
+// The fact labels of copy_messages, in fold() form (full-width colon folded).
+constexpr std::string_view kFactLabels[] = {"标题:", "品牌:", "价格:", "类目:", "标签:", "描述:", "颜色:",
+                                            "title:", "brand:", "price:", "category:", "tags:", "description:",
+                                            "colour:"};
+
 // Distinctive words of the worked example in copy_messages.
 constexpr std::string_view kExampleLeaks[] = {"云朵", "雨衣", "可收纳", "压胶", "风雨", "cloudy", "rain jacket",
                                               "taped seams", "packs small", "keep you dry", "rain or shine"};
@@ -485,6 +490,12 @@ std::string relevance_problem(const std::string& text, const data::Item& item) {
       return "text: copies the prompt's example ('" + std::string(leak) + "')";
   }
   if (folded.find(U'\uFFFD') != std::u32string::npos) return "text: contains broken characters";
+  // Two of the prompt's fact labels ("标题：… 品牌：…", "Title: … Brand: …"): the
+  // fact sheet handed back, not copy (a base model without chat tuning does it).
+  int labels = 0;
+  for (auto label : kFactLabels)
+    if (folded.find(to_u32(label)) != std::u32string::npos) ++labels;
+  if (labels >= 2) return "text: repeats the item's fact sheet";
   int score = 0;
   std::set<std::u32string> counted;
   auto credit = [&](const std::u32string& word, int points) {

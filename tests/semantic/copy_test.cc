@@ -165,6 +165,16 @@ TEST_F(CopyTest, ChineseCopyWithUntranslatedEnglishIsRefused) {
   EXPECT_FALSE(kept.fallback) << (kept.report.violations.empty() ? "" : kept.report.violations[0]);
 }
 
+TEST_F(CopyTest, TheFactSheetHandedBackIsRefused) {
+  ScriptedGenerator sheet({"标题：声悦 降噪蓝牙耳机 黑色 品牌：Sonora 价格：¥599"});
+  auto result = write_copy(*store_, &sheet, request("sku-ear", Channel::kPush, "zh"));
+  EXPECT_TRUE(result.fallback);
+  ASSERT_FALSE(result.report.violations.empty());
+  EXPECT_NE(result.report.violations[0].find("fact sheet"), std::string::npos);
+  ScriptedGenerator en_sheet({"Title: Little Stove Damascus steel kitchen knife set\nPrice: ¥609"});
+  EXPECT_TRUE(write_copy(*store_, &en_sheet, request("sku-knife", Channel::kEmail, "en")).fallback);
+}
+
 TEST_F(CopyTest, TrueNonsenseAndPromptEchoesAreRefused) {
   // Grounded in the narrow sense (no false number or brand) but not copy for this item.
   ScriptedGenerator generator({"Hello! I'm here to help with your shopping needs.", "请用中文写一条推送通知，不超过60个字。",
