@@ -455,7 +455,24 @@ std::string language_problem(const std::string& text, const std::string& lang, c
     const std::size_t foreign = foreign_latin_letters(text, item);
     if (foreign * 5 > counts.cjk + foreign) return "language: Chinese copy with untranslated English";
   }
-  if (lang == "en" && (counts.latin < 4 || counts.cjk_share() > 0.1)) return "language: expected English text";
+  // English copy: no ideograph except the brand's own Chinese name ("No痕
+  // fabric" is a model slipping into the prompt's language).
+  if (lang == "en") {
+    if (counts.latin < 4) return "language: expected English text";
+    std::u32string rest = detail::fold32(text);
+    for (const auto& group : detail::brand_groups()) {
+      bool mine = false;
+      const auto brand = detail::fold(string_attribute(item, "brand"));
+      detail::for_each_term(group.terms, [&](std::string_view t) { mine = mine || t == brand; });
+      if (!mine) continue;
+      detail::for_each_term(group.terms, [&](std::string_view t) {
+        const auto spelling = to_u32(t);
+        for (auto at = rest.find(spelling); at != std::u32string::npos; at = rest.find(spelling))
+          rest.erase(at, spelling.size());
+      });
+    }
+    if (detail::script_counts(to_utf8(rest)).cjk > 0) return "language: Chinese characters in English copy";
+  }
   return "";
 }
 
@@ -622,7 +639,7 @@ CopyResult write_copy(const store::Store& store, llm::Generator* generator, cons
         report.grounded = false;
         report.violations.push_back(off_topic);
       } else {
-        report = check_grounding(text, *item);
+        report = check_grounding(text, *item, request.lang);
       }
       result.report = report;
       if (report.grounded) {
@@ -637,7 +654,7 @@ CopyResult write_copy(const store::Store& store, llm::Generator* generator, cons
   auto interest = shared_interest(*item, interests, request.lang);
   result.text = template_copy(*item, request.channel, request.lang, interest);
   result.fallback = true;
-  result.grounded = check_grounding(result.text, *item).grounded;
+  result.grounded = check_grounding(result.text, *item, request.lang).grounded;
   if (interest) result.interests = {*interest};
   return result;
 }

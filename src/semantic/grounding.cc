@@ -226,7 +226,7 @@ void add_unique(std::vector<std::string>& list, std::string entry) {
 
 }  // namespace
 
-GroundingReport check_grounding(const std::string& text, const data::Item& item) {
+GroundingReport check_grounding(const std::string& text, const data::Item& item, std::string_view lang) {
   Facts facts = item_facts(item);
   auto copy = fold32(text);
   std::vector<std::string> violations;
@@ -287,7 +287,7 @@ GroundingReport check_grounding(const std::string& text, const data::Item& item)
   for (const auto& contact : contacts_in(copy_utf8))
     if (facts_utf8.find(contact) == std::string::npos) add_unique(violations, "contact '" + contact + "' not in item data");
   // Brand- and model-like Latin tokens, line by line (a line start opens a sentence).
-  bool chinese_copy = detail::detect_language(text) == "zh";
+  bool chinese_copy = lang.empty() ? detail::detect_language(text) == "zh" : lang == "zh";
   std::size_t line_start = 0;
   while (line_start <= text.size()) {
     auto line_end = text.find('\n', line_start);

@@ -251,7 +251,8 @@ const std::initializer_list<std::u32string_view> kNotPriceUnits = {
     U"gb", U"tb", U"mb", U"mah", U"hz", U"w", U"mm", U"cm", U"kg", U"g", U"ml", U"l", U"寸", U"英寸", U"核",
     U"人", U"天", U"小时", U"岁", U"个", U"件", U"米", U"斤", U"克", U"公斤", U"升", U"毫升", U"瓦", U"度",
     U"p", U"inch", U"in", U"hours", U"h", U"days", U"people", U"person", U"lb", U"lbs", U"oz", U"%", U"号",
-    U"码", U"年", U"月", U"毫安", U"万像素", U"像素", U"帧", U"fps"};
+    U"码", U"年", U"月", U"周", U"分钟", U"毫安", U"万像素", U"像素", U"帧", U"fps", U"year", U"yr", U"month",
+    U"week", U"minute", U"min", U"second", U"sec"};
 const std::initializer_list<std::u32string_view> kMaxBefore = {
     U"不要超过", U"别超过", U"不超过", U"不高于", U"低于", U"少于", U"最多", U"预算", U"最高", U"不到", U"小于", U"以内", U"under",
     U"below", U"less than", U"up to", U"at most", U"no more than", U"not more than", U"max", U"maximum",
@@ -555,6 +556,19 @@ bool query_states(std::u32string_view q, double value) {
   return false;
 }
 
+// The model's price counts only when the query states it as an amount: a
+// number that is not an age, size or count ("9个月到4岁" is no budget of 9
+// or 9000), at its face value or with the scale the shopper wrote (3千, 5k).
+bool query_states_price(std::u32string_view q, double value) {
+  for (const auto& n : detail::find_numbers(q, detail::NumberMode::kPermissive)) {
+    const PriceNumber p = read_price_number(q, n);
+    if (p.not_price) continue;
+    for (double candidate : {p.value, n.value, n.raw})
+      if (std::fabs(candidate - value) < 1e-6 * std::max(1.0, value)) return true;
+  }
+  return false;
+}
+
 bool query_mentions(std::u32string_view q, const std::string& term) {
   auto t = fold32(term);
   return !t.empty() && q.find(t) != std::u32string_view::npos;
@@ -603,7 +617,7 @@ void merge_model(const nlohmann::json& doc, std::u32string_view q, const Catalog
     for (const char* key : {"price_min", "price_max"}) {
       if (!doc.contains(key) || !doc[key].is_number()) continue;
       double v = doc[key].get<double>();
-      if (!(v >= 0) || !std::isfinite(v) || !query_states(q, v)) continue;
+      if (!(v >= 0) || !std::isfinite(v) || !query_states_price(q, v)) continue;
       (std::string(key) == "price_min" ? intent.price_min : intent.price_max) = v;
     }
   }
@@ -704,6 +718,17 @@ Intent parse_intent(const std::string& query, const std::vector<std::string>& ca
   intent.price_min = prices.min;
   intent.price_max = prices.max;
   auto excluded = rule_terms(q, kExcludeTriggers, true);
+  // A bare "not" excludes only a name the lexicon knows: "..., not Logitech",
+  // "not red"; "not sure", "not loud" stay words of the query.
+  auto named = rule_terms(q, {U"not"}, true);
+  bool named_hit = false;
+  for (const auto& term : named.terms)
+    if (!detail::concept_spellings(term).empty()) {
+      add_unique(excluded.terms, term);
+      named_hit = true;
+    }
+  if (named_hit) excluded.spans.insert(excluded.spans.end(), named.spans.begin(), named.spans.end());
+  if (excluded.terms.size() > kMaxTerms) excluded.terms.resize(kMaxTerms);
   auto required = rule_terms(q, kMustTriggers, false);
   intent.exclude = excluded.terms;
   add_brand_spellings(intent.exclude);

@@ -139,6 +139,15 @@ TEST_F(CopyTest, WrongLanguageAndEmptyRepliesAreRefused) {
   EXPECT_NE(result.report.violations[0].find("language"), std::string::npos);
   EXPECT_TRUE(detail::script_counts(result.text).cjk == 0) << result.text;
 
+  // One stray ideograph is enough; the brand's Chinese name is not a stray.
+  ScriptedGenerator stray({"Sonora earbuds with 降 noise cancellation, ¥599."});
+  auto strayed = write_copy(*store_, &stray, request("sku-ear", Channel::kPush, "en"));
+  EXPECT_TRUE(strayed.fallback);
+  EXPECT_NE(strayed.report.violations[0].find("Chinese characters"), std::string::npos);
+  ScriptedGenerator named({"Sonora (声悦) earbuds with active noise cancellation, ¥599."});
+  auto kept = write_copy(*store_, &named, request("sku-ear", Channel::kPush, "en"));
+  EXPECT_FALSE(kept.fallback) << (kept.report.violations.empty() ? "" : kept.report.violations[0]);
+
   ScriptedGenerator empty({"", "   ", "```\n```"});
   EXPECT_TRUE(write_copy(*store_, &empty, request("sku-ear", Channel::kPush, "zh")).fallback);
 }

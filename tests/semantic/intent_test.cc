@@ -115,6 +115,33 @@ TEST(Intent, ExclusionsAndMustHaves) {
   EXPECT_TRUE(has(parse("必须有降噪的耳机").must_have, "降噪"));
   EXPECT_TRUE(has(parse("a phone that must have nfc").must_have, "nfc"));
   EXPECT_TRUE(parse("不要超过2000的手机").exclude.empty());
+  // A bare "not" excludes a name the lexicon knows, nothing else.
+  auto keyboard = parse("a quiet keyboard for the office, not Logitech");
+  EXPECT_TRUE(has(keyboard.exclude, "logitech"));
+  EXPECT_TRUE(has(parse("a jacket, not red").exclude, "red"));
+  EXPECT_TRUE(parse("headphones, not sure which brand").exclude.empty());
+  EXPECT_TRUE(parse("a keyboard that is not loud").exclude.empty());
+}
+
+TEST(Intent, AgesAndCountsAreNoPrices) {
+  // The rules never read them as prices...
+  auto seat = parse("儿童安全座椅 9个月到4岁 不要太贵");
+  EXPECT_FALSE(seat.price_min.has_value());
+  EXPECT_FALSE(seat.price_max.has_value());
+  EXPECT_FALSE(parse("gift for a 5 year old who likes drawing").price_max.has_value());
+  // ...and a model that does (SmolLM2: 9, Qwen 0.5B: 9000) is overruled.
+  for (const char* reply : {R"({"categories":[],"attributes":{},"price_min":null,"price_max":9000,"must_have":[],"exclude":[],"language":"zh"})",
+                            R"({"categories":[],"attributes":{},"price_min":null,"price_max":9,"must_have":[],"exclude":[],"language":"zh"})"}) {
+    ScriptedGenerator generator({reply});
+    auto intent = parse_intent("儿童安全座椅 9个月到4岁 不要太贵", catalogue(), &generator, nullptr);
+    EXPECT_EQ(intent.method, "generator");
+    EXPECT_FALSE(intent.price_max.has_value()) << reply;
+  }
+  ScriptedGenerator gift({R"({"categories":[],"attributes":{},"price_min":null,"price_max":5000,"must_have":[],"exclude":[],"language":"en"})"});
+  EXPECT_FALSE(parse_intent("gift for a 5 year old who likes drawing", catalogue(), &gift, nullptr).price_max.has_value());
+  // A real budget from the model still counts when the rules found none.
+  ScriptedGenerator budget({R"({"categories":[],"attributes":{},"price_min":null,"price_max":3000,"must_have":[],"exclude":[],"language":"zh"})"});
+  EXPECT_EQ(parse_intent("3千的手机", catalogue(), &budget, nullptr).price_max.value_or(-1), 3000);
 }
 
 TEST(Intent, CategoriesByLexiconLongestMatchFirst) {

@@ -154,7 +154,10 @@ struct GroundingReport {
 
 // Every number, brand and attribute value the text states must appear in the
 // item's facts (title, description, categories, tags, price, attributes).
-GroundingReport check_grounding(const std::string& text, const data::Item& item);
+// `lang` is the copy's language ("zh", "en"); empty means detect it from the
+// text (Chinese copy may use no Latin word the facts lack; English copy that
+// names a brand in Chinese is still English).
+GroundingReport check_grounding(const std::string& text, const data::Item& item, std::string_view lang = {});
 
 struct CopyResult {
   std::string text;
