@@ -496,6 +496,7 @@ class LlamaGenerator final : public Generator {
   }
 
   std::string model_id() const override { return id_; }
+  std::uint64_t parameter_count() const override { return llama_model_n_params(model_.get()); }
 
   GenerateResult chat(const std::vector<ChatMessage>& messages, const GenerateOptions& options) override {
     TAILOR_CHECK_ARG(!messages.empty(), "messages: at least one message is needed");

@@ -590,6 +590,11 @@ bool is_small_generator(const std::string& model_id) {
   return false;
 }
 
+bool is_small_generator(const llm::Generator& generator) {
+  const std::uint64_t params = generator.parameter_count();
+  return params > 0 ? params < 400'000'000ull : is_small_generator(generator.model_id());
+}
+
 CopyResult write_copy(const store::Store& store, llm::Generator* generator, const CopyRequest& request) {
   TAILOR_CHECK_ARG(!request.item.empty(), "item: must not be empty");
   TAILOR_CHECK_ARG(request.lang == "zh" || request.lang == "en", "lang: expected zh or en, got '" + request.lang + "'");
@@ -606,7 +611,7 @@ CopyResult write_copy(const store::Store& store, llm::Generator* generator, cons
 
   CopyResult result;
   if (generator != nullptr && request.lang == "zh" && !request.allow_small_model_zh &&
-      is_small_generator(generator->model_id())) {
+      is_small_generator(*generator)) {
     result.report.violations.push_back("generator: " + generator->model_id() +
                                        " is too small for fluent Chinese; template used (configure a larger "
                                        "--generator-model or --generator-url, or allow it explicitly)");

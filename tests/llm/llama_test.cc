@@ -298,6 +298,15 @@ TEST(LlamaGenerator, SameSeedSameTextDifferentSeedDifferentText) {
   EXPECT_NE(a.text, c.text);
 }
 
+// tiny-llama (scripts/make_tiny_models.py): the llama SPM vocabulary (32,000
+// tokens), 32 dims, 2 layers, feed-forward 64, untied output:
+//   2·32000·32 (embeddings, output) + 32 (output norm)
+//   + 2·(32 + 4·32² + 32 + 3·64·32) (norms, attention, feed-forward) = 2,068,640.
+TEST(LlamaGenerator, ReportsItsParameterCount) {
+  auto generator = llm::open_llama_generator(tiny("tiny-llama.gguf"), one_thread());
+  EXPECT_EQ(generator->parameter_count(), 2'068'640u);
+}
+
 TEST(LlamaGenerator, GreedyIsDeterministicAndMaxTokensIsHonoured) {
   auto generator = llm::open_llama_generator(tiny("tiny-llama.gguf"), one_thread());
   llm::GenerateOptions options;

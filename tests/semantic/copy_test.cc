@@ -92,6 +92,18 @@ TEST(CopySmallModel, RecognisesParameterCountsInModelIds) {
   EXPECT_FALSE(is_small_generator("scripted"));
 }
 
+// A reported parameter count decides, whatever the file is called.
+TEST(CopySmallModel, ParameterCountWinsOverTheName) {
+  ScriptedGenerator renamed({}, "my-copywriter.gguf:1:ff");
+  renamed.params = 134'515'008;  // SmolLM2-135M
+  EXPECT_TRUE(is_small_generator(renamed));
+  ScriptedGenerator qwen({}, "cheap-135m-name.gguf:1:ff");
+  qwen.params = 630'167'424;  // Qwen2.5-Coder-0.5B-Instruct
+  EXPECT_FALSE(is_small_generator(qwen));
+  ScriptedGenerator unknown({}, "smollm2-135m-instruct.gguf:1:ff");  // no count: the name decides
+  EXPECT_TRUE(is_small_generator(unknown));
+}
+
 TEST_F(CopyTest, SmallGeneratorsWriteNoChineseUnlessAllowed) {
   ScriptedGenerator small({"“声悦降噪蓝牙耳机，IPX5防水，售价¥599。”"}, "smollm2-135m-instruct.gguf:1:ff");
   auto result = write_copy(*store_, &small, request("sku-ear", Channel::kPush, "zh"));

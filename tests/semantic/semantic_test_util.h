@@ -27,6 +27,7 @@ class ScriptedGenerator final : public llm::Generator {
   explicit ScriptedGenerator(std::vector<std::string> replies, std::string id = "scripted")
       : replies_(std::move(replies)), id_(std::move(id)) {}
   std::string model_id() const override { return id_; }
+  std::uint64_t parameter_count() const override { return params; }
   llm::GenerateResult chat(const std::vector<llm::ChatMessage>& messages, const llm::GenerateOptions& options) override {
     calls.push_back({messages, options});
     llm::GenerateResult result;
@@ -35,6 +36,7 @@ class ScriptedGenerator final : public llm::Generator {
     return result;
   }
   std::string finish_reason = "stop";  // "length" plays a reply cut by max_tokens
+  std::uint64_t params = 0;            // 0: unknown, like a remote endpoint
   struct Call {
     std::vector<llm::ChatMessage> messages;
     llm::GenerateOptions options;

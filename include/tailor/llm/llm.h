@@ -88,6 +88,8 @@ class Generator {
  public:
   virtual ~Generator() = default;
   virtual std::string model_id() const = 0;
+  // The model's parameter count, 0 when unknown (a remote endpoint).
+  virtual std::uint64_t parameter_count() const { return 0; }
   // Applies the model's chat template to `messages` and generates the
   // assistant's reply.
   virtual GenerateResult chat(const std::vector<ChatMessage>& messages, const GenerateOptions& options) = 0;

@@ -146,6 +146,9 @@ struct CopyRequest {
 // True when `model_id` names a generator too small for fluent Chinese copy
 // (model ids of SmolLM2-135M/360M and similar "NNNm" models).
 bool is_small_generator(const std::string& model_id);
+// By the model's parameter count when it reports one (under 400M: SmolLM2-135M
+// and -360M, Gemma 3 270M), else by its id; renaming a GGUF changes nothing.
+bool is_small_generator(const llm::Generator& generator);
 
 struct GroundingReport {
   bool grounded = true;
