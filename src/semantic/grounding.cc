@@ -19,6 +19,7 @@
 //                not name, and brand- or model-like Latin tokens (CamelCase,
 //                ALL CAPS, letters with digits, capitalised mid-sentence; in
 //                Chinese copy any Latin word) that do not occur in the facts
+//   currencies   a currency the facts do not use ("£609" for a ¥609 item)
 //   contacts     e-mail addresses, URLs and domain names ("ironden@ironden.com",
 //                "www.x.cn") the facts do not contain: a small model invents
 //                them from the brand name, and they send customers elsewhere
@@ -281,6 +282,15 @@ GroundingReport check_grounding(const std::string& text, const data::Item& item,
     auto hit = group_hit(group.terms, copy);
     if (!hit.empty() && !group_in(group.terms, facts.text))
       add_unique(violations, "brand '" + std::string(group.name) + "' not in item data");
+  }
+  // Currency: prices are the catalogue's (¥, 元); another currency in copy
+  // ("£609") misstates the price unless the facts use that currency too.
+  for (std::u32string_view sign : {U"$", U"£", U"€", U"usd", U"eur", U"gbp", U"美元", U"欧元", U"英镑", U"港币",
+                                   U"dollar", U"dollars", U"euro", U"euros"}) {
+    const bool word = detail::is_ascii_alpha(sign.front());
+    const bool in_copy = word ? detail::contains_term(copy, sign) : copy.find(sign) != std::u32string::npos;
+    const bool in_facts = word ? detail::contains_term(facts.text, sign) : facts.text.find(sign) != std::u32string::npos;
+    if (in_copy && !in_facts) add_unique(violations, "currency '" + to_utf8(sign) + "' not in item data");
   }
   // Contacts: the exact address must be in the facts.
   const std::string copy_utf8 = to_utf8(copy), facts_utf8 = to_utf8(facts.text);

@@ -34,6 +34,8 @@ using detail::to_utf8;
 
 constexpr std::size_t kMaxQueryChars = 512;     // longer queries are cut (a query, not a document)
 constexpr std::size_t kMaxTerms = 6;            // per must_have / exclude list
+// Characters between a negation and the term it negates ("不要那种", "not from the ").
+constexpr std::size_t kNegationReach = 10;
 constexpr std::size_t kMaxTermChars = 24;
 constexpr int kIntentMaxTokens = 320;           // the grammar bounds the JSON well below this
 // e5 cosines are compressed into ~[0.7, 0.95]: a category must clear the
@@ -575,7 +577,8 @@ bool query_mentions(std::u32string_view q, const std::string& term) {
 }
 
 void merge_model(const nlohmann::json& doc, std::u32string_view q, const Catalogue& catalogue,
-                 llm::Embedder* embedder, bool rule_prices_found, bool has_negation, Intent& intent) {
+                 llm::Embedder* embedder, bool rule_prices_found, const std::vector<std::size_t>& negation_ends,
+                 Intent& intent) {
   // Categories: the model's names mapped onto the catalogue. When the rules
   // already found categories, the model may only refine within their top levels.
   std::vector<std::string> mapped;
@@ -629,10 +632,23 @@ void merge_model(const nlohmann::json& doc, std::u32string_view q, const Catalog
           std::find(intent.exclude.begin(), intent.exclude.end(), term) == intent.exclude.end())
         add_unique(intent.must_have, term);
     }
-  if (doc.contains("exclude") && has_negation)
+  // An exclusion must follow a negation closely ("不要那种头戴式", "not from
+  // Apple") or precede 除外: "儿童安全座椅 … 不要太贵" does not exclude the
+  // seat itself, though a model said so.
+  auto negated = [&](const std::string& term) {
+    const auto t = fold32(term);
+    if (t.empty()) return false;
+    for (std::size_t at = q.find(t); at != std::u32string_view::npos; at = q.find(t, at + 1)) {
+      for (std::size_t end : negation_ends)
+        if (at >= end && at <= end + kNegationReach) return true;
+      if (q.substr(at + t.size()).starts_with(U"除外")) return true;
+    }
+    return false;
+  };
+  if (doc.contains("exclude"))
     for (const auto& v : doc["exclude"]) {
       auto term = detail::fold(v.get<std::string>());
-      if (intent.exclude.size() < kMaxTerms && term.size() <= 3 * kMaxTermChars && query_mentions(q, term))
+      if (intent.exclude.size() < kMaxTerms && term.size() <= 3 * kMaxTermChars && negated(term))
         add_unique(intent.exclude, term);
     }
 }
@@ -749,9 +765,11 @@ Intent parse_intent(const std::string& query, const std::vector<std::string>& ca
     options.grammar = intent_grammar(offered);
     auto result = generator->chat(intent_messages(text, offered), options);
     if (auto doc = model_intent(result.text)) {
-      bool negation = !excluded.spans.empty();
-      for (auto trigger : kExcludeTriggers) negation = negation || detail::contains_term(q, trigger);
-      merge_model(*doc, q, catalogue, embedder, prices.min || prices.max, negation, intent);
+      std::vector<std::size_t> negation_ends;
+      for (auto trigger : kExcludeTriggers)
+        for (std::size_t at : detail::find_term(q, trigger)) negation_ends.push_back(at + trigger.size());
+      for (std::size_t at : detail::find_term(q, U"not")) negation_ends.push_back(at + 3);
+      merge_model(*doc, q, catalogue, embedder, prices.min || prices.max, negation_ends, intent);
       intent.method = "generator";
     }
   }

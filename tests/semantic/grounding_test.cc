@@ -116,6 +116,22 @@ TEST(Grounding, InventedContactsAreViolations) {
   EXPECT_TRUE(check_grounding("Little Stove knives. Ideal for weekend baking. ¥609.", knives).grounded);
 }
 
+// Qwen 0.5B wrote "for £609" for a ¥609 knife set: the number is right, the price is not.
+TEST(Grounding, AnotherCurrencyIsAViolation) {
+  auto knives = en_knives();
+  for (const char* text : {"Little Stove knives for £609.", "Little Stove knives, only $609!", "Little Stove knives: 609 USD",
+                           "Little Stove 刀具套装，609美元", "Little Stove knives for 609 euros."}) {
+    auto report = check_grounding(text, knives);
+    EXPECT_FALSE(report.grounded) << text;
+    EXPECT_TRUE(mentions(report, "currency")) << text;
+  }
+  EXPECT_TRUE(check_grounding("Little Stove knives for ¥609.", knives).grounded);
+  EXPECT_TRUE(check_grounding("Little Stove 刀具套装，609元", knives).grounded);
+  auto priced_in_dollars = knives;
+  priced_in_dollars.description += " Price in USD.";
+  EXPECT_TRUE(check_grounding("Little Stove knives: 609 USD", priced_in_dollars).grounded);
+}
+
 TEST(TextScan, NumbersInEveryNotation) {
   using namespace detail;
   EXPECT_EQ(chinese_numeral_value(U"两千五").value(), 2500);

@@ -139,6 +139,11 @@ TEST(Intent, AgesAndCountsAreNoPrices) {
   }
   ScriptedGenerator gift({R"({"categories":[],"attributes":{},"price_min":null,"price_max":5000,"must_have":[],"exclude":[],"language":"en"})"});
   EXPECT_FALSE(parse_intent("gift for a 5 year old who likes drawing", catalogue(), &gift, nullptr).price_max.has_value());
+  // The seat is what the shopper wants; "不要太贵" negates the price, not the seat.
+  ScriptedGenerator seat_excluded({R"({"categories":[],"attributes":{},"price_min":null,"price_max":null,"must_have":[],"exclude":["儿童安全座椅"],"language":"zh"})"});
+  EXPECT_TRUE(parse_intent("儿童安全座椅 9个月到4岁 不要太贵", catalogue(), &seat_excluded, nullptr).exclude.empty());
+  ScriptedGenerator far({R"({"categories":[],"attributes":{},"price_min":null,"price_max":null,"must_have":[],"exclude":["头戴式"],"language":"zh"})"});
+  EXPECT_TRUE(has(parse_intent("蓝牙耳机不要那种头戴式", catalogue(), &far, nullptr).exclude, "头戴式"));
   // A real budget from the model still counts when the rules found none.
   ScriptedGenerator budget({R"({"categories":[],"attributes":{},"price_min":null,"price_max":3000,"must_have":[],"exclude":[],"language":"zh"})"});
   EXPECT_EQ(parse_intent("3千的手机", catalogue(), &budget, nullptr).price_max.value_or(-1), 3000);
