@@ -9,7 +9,8 @@
 //     earliest time, latest as Updated); an exact repeat of an event is a
 //     duplicate and counted once. PUT replaces the events of the key.
 //   - recommendations, neighbours and popularity come from the current model
-//     (503 until there is one); hidden items and category changes count at
+//     (empty lists until there is one, as Gorse answers before its first
+//     training; /v1 says 503 and what to do); hidden items and category changes count at
 //     once because every answer is checked against the store's item rows.
 //   - a missing item on a category change is 404 (Gorse: 500).
 //   - item-to-item and user-to-user recommenders are named "neighbors",
@@ -158,8 +159,9 @@ json health_json(bool ready) {
           {"CacheStoreConnected", true}};
 }
 
-bool known_neighbor_name(const std::string& name, const model::Recommender& rec) {
-  return name == "neighbors" || name == "default" || name == rec.name();
+// rec may be null (no model yet): then only the fixed names are known.
+bool known_neighbor_name(const std::string& name, const model::Recommender* rec) {
+  return name == "neighbors" || name == "default" || (rec != nullptr && name == rec->name());
 }
 
 }  // namespace
@@ -167,6 +169,17 @@ bool known_neighbor_name(const std::string& name, const model::Recommender& rec)
 struct GorseApi::Impl {
   store::Store& store;
   std::function<std::shared_ptr<const model::Recommender>()> model;
+
+  // The current model, or null before the first one exists (model() says
+  // kUnavailable then); every list route answers [] without one.
+  std::shared_ptr<const model::Recommender> current_model() const {
+    try {
+      return model();
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::kUnavailable) return nullptr;
+      throw;
+    }
+  }
 
   // Items by number of training users, per model: computed once per swap.
   std::mutex popular_mutex;
@@ -549,7 +562,8 @@ struct GorseApi::Impl {
     const std::string delay_text = params.text("write-back-delay");
     const double delay = delay_text.empty() ? 0 : gorse::parse_duration(delay_text, "write-back-delay");
 
-    const auto rec = model();
+    const auto rec = current_model();
+    if (!rec) return reply(res, json::array());
     RecommendQuery query;
     query.user = user;
     query.n = overfetch(n, offset);
@@ -597,7 +611,8 @@ struct GorseApi::Impl {
     const std::size_t n = params.n(), offset = params.offset();
     const auto categories = params.categories(arg(args, 0));
     const auto events = gorse::feedback_from_json(parse_body(req.body), now_seconds(), true);
-    const auto rec = model();
+    const auto rec = current_model();
+    if (!rec) return reply(res, json::array());
     data::EventTypes types = data::EventTypes::defaults();
     types.allow_unknown = true;
     std::vector<std::uint32_t> history, session_items;
@@ -673,7 +688,9 @@ struct GorseApi::Impl {
     const std::size_t n = params.n(), offset = params.offset();
     ListFilter filter{store, params.categories(path_category), {}};
     filter.exclude_seen_by(params.text("user-id"));
-    reply(res, scores_json(page_of(*popular(model()), filter, offset, n)));
+    const auto rec = current_model();
+    if (!rec) return reply(res, json::array());
+    reply(res, scores_json(page_of(*popular(rec), filter, offset, n)));
   }
   void get_popular(const httplib::Request& req, httplib::Response& res, const Args& args) {
     answer_popular(req, res, arg(args, 0));
@@ -695,19 +712,20 @@ struct GorseApi::Impl {
     const std::size_t n = params.n(), offset = params.offset();
     ListFilter filter{store, params.categories(path_category), {item}};
     filter.exclude_seen_by(params.text("user-id"));
+    if (!rec) return reply(res, json::array());
     const auto idx = rec->item_ids().find(item);
     if (!idx) return reply(res, json::array());  // an item the model has not seen has no neighbours yet
     const Ranked candidates = ranked_items(*rec, rec->similar_items(*idx, overfetch(n, offset)));
     reply(res, scores_json(page_of(candidates, filter, offset, n)));
   }
   void get_item_neighbors(const httplib::Request& req, httplib::Response& res, const Args& args) {
-    answer_item_neighbors(req, res, args[0], model(), arg(args, 1));
+    answer_item_neighbors(req, res, args[0], current_model(), arg(args, 1));
   }
   void get_item_to_item(const httplib::Request& req, httplib::Response& res, const Args& args) {
-    const auto rec = model();
-    if (!known_neighbor_name(args[0], *rec))
+    const auto rec = current_model();
+    if (!known_neighbor_name(args[0], rec.get()))
       throw_error(ErrorCode::kNotFound, "item-to-item recommender '" + args[0] + "' does not exist (this server has "
-                                        "'neighbors', alias '" + rec->name() + "')");
+                                        "'neighbors'" + (rec ? ", alias '" + rec->name() + "'" : std::string()) + ")");
     answer_item_neighbors(req, res, args[1], rec, nullptr);
   }
 
@@ -718,6 +736,7 @@ struct GorseApi::Impl {
                              const std::shared_ptr<const model::Recommender>& rec) {
     const Params params(req);
     const std::size_t n = params.n(), offset = params.offset();
+    if (!rec) return reply(res, json::array());
     const auto user_idx = rec->user_ids().find(user);
     if (!user_idx) return reply(res, json::array());
     const auto& matrix = rec->user_items();
@@ -748,13 +767,13 @@ struct GorseApi::Impl {
     reply(res, scores_json(out));
   }
   void get_user_neighbors(const httplib::Request& req, httplib::Response& res, const Args& args) {
-    answer_user_neighbors(req, res, args[0], model());
+    answer_user_neighbors(req, res, args[0], current_model());
   }
   void get_user_to_user(const httplib::Request& req, httplib::Response& res, const Args& args) {
-    const auto rec = model();
-    if (!known_neighbor_name(args[0], *rec))
+    const auto rec = current_model();
+    if (!known_neighbor_name(args[0], rec.get()))
       throw_error(ErrorCode::kNotFound, "user-to-user recommender '" + args[0] + "' does not exist (this server has "
-                                        "'neighbors', alias '" + rec->name() + "')");
+                                        "'neighbors'" + (rec ? ", alias '" + rec->name() + "'" : std::string()) + ")");
     answer_user_neighbors(req, res, args[1], rec);
   }
 };

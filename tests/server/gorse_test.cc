@@ -6,8 +6,10 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "running.h"
@@ -446,6 +448,40 @@ TEST(Gorse, LatestPopularAndNeighbors) {
     EXPECT_GE(users[pos - 1]["Score"].get<double>(), users[pos]["Score"].get<double>());
   EXPECT_EQ(get_ok(cli, "/api/user-to-user/neighbors/u0?n=30"), users);
   expect_error(cli.Get("/api/user-to-user/nope/u0"), 404, "nope");
+}
+
+// Before the first model (an empty store: nothing to train on) the list
+// routes answer [] as Gorse does before its first training; /v1 says 503
+// with what to do; an unknown recommender name is still 404.
+TEST(Gorse, ListsAreEmptyBeforeTheFirstModel) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("tailor_gorse_no_model_" + std::to_string(::getpid()) + ".db")).string();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  ServerOptions options;
+  options.port = 0;
+  Server server(store::open_store(path), options);
+  const int port = server.bind();
+  std::thread thread([&] { server.run(); });
+  server.wait_for_training();
+  httplib::Client cli("127.0.0.1", port);
+  for (const char* route : {"/api/recommend/u1", "/api/recommend/u1/c0?n=3", "/api/collaborative-filtering/u1",
+                            "/api/popular", "/api/popular/c0", "/api/non-personalized/popular", "/api/item/i1/neighbors",
+                            "/api/user/u1/neighbors", "/api/item-to-item/neighbors/i1",
+                            "/api/user-to-user/default/u1"})
+    EXPECT_EQ(get_ok(cli, route), json::array()) << route;
+  const json session = json::array({{{"FeedbackType", "click"}, {"UserId", "u1"}, {"ItemId", "i1"}}});
+  auto res = post(cli, "/api/session/recommend", session);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(json::parse(res->body), json::array());
+  expect_error(cli.Get("/api/item-to-item/bogus/i1"), 404, "bogus");
+  expect_error(cli.Get("/api/recommend/u1?n=-1"), 400, "n");  // still validated
+  auto v1 = cli.Get("/v1/users/u1/recommendations");
+  ASSERT_TRUE(v1);
+  EXPECT_EQ(v1->status, 503);
+  server.stop();
+  thread.join();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
 }
 
 TEST(Gorse, KeysAndRolesApplyToTheApiRoutes) {
