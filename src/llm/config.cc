@@ -108,4 +108,12 @@ float cosine(std::span<const float> a, std::span<const float> b) {
   return static_cast<float>(dot / (std::sqrt(norm_a) * std::sqrt(norm_b)));
 }
 
+void l2_normalise(std::span<float> row) {
+  double norm = 0;
+  for (float v : row) norm += static_cast<double>(v) * v;
+  if (norm <= 0) return;
+  const auto scale = static_cast<float>(1.0 / std::sqrt(norm));
+  for (float& v : row) v *= scale;
+}
+
 }  // namespace tailor::llm

@@ -290,6 +290,7 @@ class LlamaEmbedder final : public Embedder {
       add_windows(tokens[text_idx], text_idx, windows);
     }
     std::vector<float> out(texts.size() * static_cast<std::size_t>(dim_), 0.0f);
+    std::vector<float> unit(static_cast<std::size_t>(dim_));
     llama_batch batch = llama_batch_init(batch_tokens_, 0, 1);
     try {
       std::size_t begin = 0;
@@ -318,16 +319,13 @@ class LlamaEmbedder final : public Embedder {
           const Window& window = windows[window_idx];
           const float* pooled = llama_get_embeddings_seq(ctx_.get(), static_cast<llama_seq_id>(window_idx - begin));
           if (pooled == nullptr) throw_error(ErrorCode::kInternal, "llama.cpp returned no pooled embedding");
-          double norm = 0;
-          for (int d = 0; d < dim_; ++d) norm += static_cast<double>(pooled[d]) * pooled[d];
-          const float scale = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
+          std::copy(pooled, pooled + dim_, unit.begin());
+          l2_normalise(unit);
           float* row = out.data() + window.text * static_cast<std::size_t>(dim_);
-          if (!tokens[window.text].split) {
-            for (int d = 0; d < dim_; ++d) row[d] = pooled[d] * scale;
-          } else {
-            const auto weight = static_cast<float>(window.content_end - window.content_begin);
-            for (int d = 0; d < dim_; ++d) row[d] += weight * (pooled[d] * scale);  // normalised below
-          }
+          // A split text sums its weighted window vectors here, normalised below.
+          const float weight =
+              tokens[window.text].split ? static_cast<float>(window.content_end - window.content_begin) : 1.0f;
+          for (int d = 0; d < dim_; ++d) row[d] += weight * unit[d];
         }
         begin = end;
       }
@@ -336,14 +334,8 @@ class LlamaEmbedder final : public Embedder {
       throw;
     }
     llama_batch_free(batch);
-    for (std::size_t text_idx = 0; text_idx < texts.size(); ++text_idx) {
-      if (!tokens[text_idx].split) continue;
-      float* row = out.data() + text_idx * static_cast<std::size_t>(dim_);
-      double norm = 0;
-      for (int d = 0; d < dim_; ++d) norm += static_cast<double>(row[d]) * row[d];
-      const float scale = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
-      for (int d = 0; d < dim_; ++d) row[d] *= scale;
-    }
+    for (std::size_t text_idx = 0; text_idx < texts.size(); ++text_idx)
+      if (tokens[text_idx].split) l2_normalise({out.data() + text_idx * static_cast<std::size_t>(dim_), static_cast<std::size_t>(dim_)});
     return out;
   }
 

@@ -221,20 +221,13 @@ class RemoteEmbedder final : public Embedder {
                   "has " + std::to_string(values.size()) + " numbers, expected " + std::to_string(dim) +
                       " (the dimension this endpoint gave before)");
       float* out = rows.data() + row * dim;
-      double norm2 = 0;
       for (std::size_t dim_idx = 0; dim_idx < dim; ++dim_idx) {
         const Json& v = values[dim_idx];
         if (!v.is_number() || !std::isfinite(v.get<double>()))
           bad_field(endpoint_, path, name + ".embedding[" + std::to_string(dim_idx) + "]", "is not a finite number");
         out[dim_idx] = v.get<float>();
-        norm2 += static_cast<double>(out[dim_idx]) * out[dim_idx];
       }
-      // Unit length so inner product = cosine everywhere downstream; a zero
-      // vector stays zero (cosine 0 with everything).
-      if (norm2 > 0) {
-        const float inv = static_cast<float>(1.0 / std::sqrt(norm2));
-        for (std::size_t dim_idx = 0; dim_idx < dim; ++dim_idx) out[dim_idx] *= inv;
-      }
+      l2_normalise({out, dim});
     }
     return rows;
   }

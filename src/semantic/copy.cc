@@ -410,6 +410,20 @@ std::string drop_unfinished_sentence(const std::string& text) {
   return to_utf8(kept);
 }
 
+// The spellings (fold() form) of the lexicon's group for the item's brand,
+// its name in the other script included (IronDen -> ironden, 铁馆); empty
+// when the lexicon does not know the brand.
+std::vector<std::u32string> brand_group_spellings(const data::Item& item) {
+  std::vector<std::u32string> out;
+  const auto brand = detail::fold32(string_attribute(item, "brand"));
+  for (const auto& group : detail::brand_groups()) {
+    bool mine = false;
+    detail::for_each_term(group.terms, [&](std::string_view t) { mine = mine || to_u32(t) == brand; });
+    if (mine) detail::for_each_term(group.terms, [&](std::string_view t) { out.push_back(to_u32(t)); });
+  }
+  return out;
+}
+
 // Calls fn for every run of a-z in a folded text ("iphone", "usb").
 template <typename Fn>
 void for_each_latin_word(std::u32string_view folded, Fn&& fn) {
@@ -460,17 +474,9 @@ std::string language_problem(const std::string& text, const std::string& lang, c
   if (lang == "en") {
     if (counts.latin < 4) return "language: expected English text";
     std::u32string rest = detail::fold32(text);
-    for (const auto& group : detail::brand_groups()) {
-      bool mine = false;
-      const auto brand = detail::fold(string_attribute(item, "brand"));
-      detail::for_each_term(group.terms, [&](std::string_view t) { mine = mine || t == brand; });
-      if (!mine) continue;
-      detail::for_each_term(group.terms, [&](std::string_view t) {
-        const auto spelling = to_u32(t);
-        for (auto at = rest.find(spelling); at != std::u32string::npos; at = rest.find(spelling))
-          rest.erase(at, spelling.size());
-      });
-    }
+    for (const auto& spelling : brand_group_spellings(item))
+      for (auto at = rest.find(spelling); at != std::u32string::npos; at = rest.find(spelling))
+        rest.erase(at, spelling.size());
     if (detail::script_counts(to_utf8(rest)).cjk > 0) return "language: Chinese characters in English copy";
   }
   return "";
@@ -520,13 +526,8 @@ std::string relevance_problem(const std::string& text, const data::Item& item) {
     counted.insert(word);
     score += points;
   };
-  auto brand = detail::fold32(string_attribute(item, "brand"));
-  credit(brand, 2);
-  for (const auto& group : detail::brand_groups()) {  // the brand's other script (IronDen -> 铁馆)
-    bool mine = false;
-    detail::for_each_term(group.terms, [&](std::string_view t) { mine = mine || to_u32(t) == brand; });
-    if (mine) detail::for_each_term(group.terms, [&](std::string_view t) { credit(to_u32(t), 2); });
-  }
+  credit(detail::fold32(string_attribute(item, "brand")), 2);
+  for (const auto& spelling : brand_group_spellings(item)) credit(spelling, 2);  // IronDen -> 铁馆
   static const std::set<std::u32string> kStop = {U"the", U"and", U"for", U"with", U"set", U"new", U"pro", U"men's",
                                                  U"women's", U"mens", U"womens"};
   std::vector<std::string> sources = {item.title};

@@ -287,10 +287,12 @@ GroundingReport check_grounding(const std::string& text, const data::Item& item,
   // ("£609") misstates the price unless the facts use that currency too.
   for (std::u32string_view sign : {U"$", U"£", U"€", U"usd", U"eur", U"gbp", U"美元", U"欧元", U"英镑", U"港币",
                                    U"dollar", U"dollars", U"euro", U"euros"}) {
-    const bool word = detail::is_ascii_alpha(sign.front());
-    const bool in_copy = word ? detail::contains_term(copy, sign) : copy.find(sign) != std::u32string::npos;
-    const bool in_facts = word ? detail::contains_term(facts.text, sign) : facts.text.find(sign) != std::u32string::npos;
-    if (in_copy && !in_facts) add_unique(violations, "currency '" + to_utf8(sign) + "' not in item data");
+    // A word ("usd") as a whole word, a sign or Chinese name anywhere.
+    auto in = [&](std::u32string_view haystack) {
+      return detail::is_ascii_alpha(sign.front()) ? detail::contains_term(haystack, sign)
+                                                  : haystack.find(sign) != std::u32string_view::npos;
+    };
+    if (in(copy) && !in(facts.text)) add_unique(violations, "currency '" + to_utf8(sign) + "' not in item data");
   }
   // Contacts: the exact address must be in the facts.
   const std::string copy_utf8 = to_utf8(copy), facts_utf8 = to_utf8(facts.text);

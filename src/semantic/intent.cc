@@ -375,6 +375,8 @@ const std::initializer_list<std::u32string_view> kExcludeTriggers = {
     U"不要", U"不想要", U"别要", U"不需要", U"除了", U"排除", U"不含", U"不带", U"不包括", U"拒绝", U"不考虑",
     U"不喜欢", U"without", U"no", U"except", U"excluding", U"exclude", U"other than", U"anything but", U"avoid",
     U"don't want", U"dont want", U"do not want", U"not from", U"but not", U"non-", U"never"};
+// A bare "not" negates only a name the lexicon knows (see parse_intent).
+constexpr std::u32string_view kBareNegation = U"not";
 const std::initializer_list<std::u32string_view> kMustTriggers = {
     U"必须有", U"必须", U"一定要有", U"一定要", U"要有", U"要带", U"带有", U"需要有", U"支持", U"must have",
     U"must-have", U"must support", U"needs to have", U"need to have", U"that has", U"which has", U"must be",
@@ -736,7 +738,7 @@ Intent parse_intent(const std::string& query, const std::vector<std::string>& ca
   auto excluded = rule_terms(q, kExcludeTriggers, true);
   // A bare "not" excludes only a name the lexicon knows: "..., not Logitech",
   // "not red"; "not sure", "not loud" stay words of the query.
-  auto named = rule_terms(q, {U"not"}, true);
+  auto named = rule_terms(q, {kBareNegation}, true);
   bool named_hit = false;
   for (const auto& term : named.terms)
     if (!detail::concept_spellings(term).empty()) {
@@ -768,7 +770,7 @@ Intent parse_intent(const std::string& query, const std::vector<std::string>& ca
       std::vector<std::size_t> negation_ends;
       for (auto trigger : kExcludeTriggers)
         for (std::size_t at : detail::find_term(q, trigger)) negation_ends.push_back(at + trigger.size());
-      for (std::size_t at : detail::find_term(q, U"not")) negation_ends.push_back(at + 3);
+      for (std::size_t at : detail::find_term(q, kBareNegation)) negation_ends.push_back(at + kBareNegation.size());
       merge_model(*doc, q, catalogue, embedder, prices.min || prices.max, negation_ends, intent);
       intent.method = "generator";
     }

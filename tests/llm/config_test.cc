@@ -96,6 +96,17 @@ TEST(Cosine, KnownValues) {
   error_of([&] { cosine(a, short_vec); }, ErrorCode::kInvalidArgument);
 }
 
+TEST(L2Normalise, KnownValuesAndZero) {
+  std::vector<float> v{3, 4, 0};
+  l2_normalise(v);
+  EXPECT_FLOAT_EQ(v[0], 0.6f);
+  EXPECT_FLOAT_EQ(v[1], 0.8f);
+  EXPECT_FLOAT_EQ(v[2], 0.0f);
+  std::vector<float> zero{0, 0};
+  l2_normalise(zero);
+  EXPECT_EQ(zero, (std::vector<float>{0, 0}));  // stays zero, no NaN
+}
+
 // ------------------------------------------------------- JSON extraction ---
 
 TEST(ExtractJson, BareObject) {

@@ -143,6 +143,9 @@ std::vector<std::int32_t> tokenize(const std::string& gguf_path, const std::stri
 
 // Cosine of two equal-length vectors (0 when either is zero).
 float cosine(std::span<const float> a, std::span<const float> b);
+// Scales `row` to unit length, so inner product = cosine downstream; a zero
+// vector stays zero (cosine 0 with everything).
+void l2_normalise(std::span<float> row);
 
 // Extracts the first balanced JSON object from model output (models often wrap
 // it in prose or ``` fences) and parses it; nullopt when there is none.
