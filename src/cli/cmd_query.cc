@@ -6,7 +6,7 @@
 
 #include "commands.h"
 #include "tailor/model/model.h"
-#include "tailor/server/server.h"
+#include "tailor/rank/rank.h"
 #include "tailor/store/store.h"
 
 namespace tailor::cli {
@@ -44,17 +44,17 @@ void run_recommend(const RecommendArgs& args, const GlobalOptions& global) {
   auto rec = load_or_train_model(*store, args.model, global, trained_now);
 
   // The same query the server's /v1/users/{id}/recommendations answers.
-  server::RecommendQuery query;
+  rank::RecommendQuery query;
   query.user = args.user;
   query.n = args.n;
   query.categories = args.categories;
   query.diversity = args.diversity;
   query.include_seen = args.include_seen;
   query.attributes = parse_params(args.attributes);
-  const server::RecommendResult answer = server::recommend_for_user(*store, *rec, query);
+  const rank::RecommendResult answer = rank::recommend_for_user(*store, *rec, query);
   nlohmann::json items = nlohmann::json::array();
   for (const auto& r : answer.items)
-    items.push_back(server::scored_item_json(*store, rec->item_ids().id(r.item), r.score));
+    items.push_back(rank::scored_item_json(*store, rec->item_ids().id(r.item), r.score));
   if (global.json) {
     print_json({{"user", args.user}, {"model", rec->name()}, {"source", answer.source}, {"items", items}});
   } else {
@@ -82,7 +82,7 @@ void run_similar(const SimilarArgs& args, const GlobalOptions& global) {
   }
   nlohmann::json items = nlohmann::json::array();
   for (const auto& r : rec->similar_items(*idx, args.n))
-    items.push_back(server::scored_item_json(*store, rec->item_ids().id(r.item), r.score));
+    items.push_back(rank::scored_item_json(*store, rec->item_ids().id(r.item), r.score));
   if (global.json) {
     print_json({{"item", args.item}, {"model", rec->name()}, {"items", items}});
   } else {

@@ -564,12 +564,12 @@ struct GorseApi::Impl {
 
     const auto rec = current_model();
     if (!rec) return reply(res, json::array());
-    RecommendQuery query;
+    rank::RecommendQuery query;
     query.user = user;
     query.n = overfetch(n, offset);
     query.categories = categories;
     query.all_categories = true;
-    const RecommendResult answer = recommend_for_user(store, *rec, query);
+    const rank::RecommendResult answer = rank::recommend_for_user(store, *rec, query);
     ListFilter filter{store, categories, {}};
     filter.exclude_seen_by(params.text("user-id"));
     const Ranked page = page_of(ranked_items(*rec, answer.items), filter, offset, n);

@@ -18,6 +18,7 @@
 #include "codec.h"
 #include "gorse_api.h"
 #include "metrics.h"
+#include "module.h"
 #include "rate_limit.h"
 #include "rec_cache.h"
 #include "search_service.h"
@@ -30,14 +31,6 @@ namespace tailor::server {
 namespace {
 
 using model::kCurrentModelArtifact;
-
-// An HTTP-level refusal that is not an engine error (401, 403, 405, 429).
-struct HttpError {
-  int status;
-  std::string code;
-  std::string message;
-  double retry_after_s = 0;  // > 0: sent as Retry-After (whole seconds, rounded up)
-};
 
 // How often /metrics re-reads the store's counts (a COUNT over each table).
 constexpr double kStoreStatsMaxAgeS = 5;
@@ -57,6 +50,12 @@ void send_json(httplib::Response& res, int status, const nlohmann::json& doc) {
   // Replace invalid UTF-8 rather than throw: ids were validated, but be safe.
   res.set_content(doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
+
+}  // namespace
+
+void reply_json(httplib::Response& res, int status, const nlohmann::json& doc) { send_json(res, status, doc); }
+
+namespace {
 
 void send_error(httplib::Response& res, int status, std::string_view code, const std::string& message) {
   send_json(res, status, {{"error", {{"code", code}, {"message", message}}}});
@@ -243,6 +242,8 @@ struct Server::Impl {
   };
   std::vector<Route> routes;
   std::unique_ptr<GorseApi> gorse;  // the Gorse-compatible /api routes
+  std::unique_ptr<ServerContext> context;             // what modules see of the server
+  std::vector<std::unique_ptr<RouteModule>> modules;  // components' routes (module.h)
   std::unique_ptr<HttpMetrics> metrics;     // slots: one per route, then one per unmatched method
   std::unique_ptr<RateLimiter> limiter;     // nullptr = no rate limits
   std::string openapi_body;                 // generated once from the route table
@@ -303,6 +304,11 @@ struct Server::Impl {
     // The Gorse routes go through the same table, so auth, rate limits, metrics and the spec cover them.
     gorse = std::make_unique<GorseApi>(*store, [this] { return current()->model; });
     for (auto& [info, call] : gorse->routes()) add(info, nullptr, std::move(call));
+    context = std::make_unique<ServerContext>(
+        ServerContext{*store, options, [this] { return current()->model; }});
+    modules = make_route_modules(*context);
+    for (auto& module : modules)
+      for (auto& [info, call] : module->routes()) add(info, nullptr, std::move(call));
     for (const char* method : kMethods) series.push_back({method, "unmatched"});
     metrics = std::make_unique<HttpMetrics>(std::move(series));
     openapi_body = openapi_spec(route_infos()).dump();
@@ -510,6 +516,7 @@ struct Server::Impl {
     gauge("tailor_store_items", "Items in the store (refreshed every few seconds).", "", static_cast<double>(stats.items));
     gauge("tailor_store_events", "Events in the store (refreshed every few seconds).", "", static_cast<double>(stats.events));
     gauge("tailor_uptime_seconds", "Seconds since the server started.", "", monotonic_seconds() - started_at);
+    for (const auto& module : modules) out += module->metrics_text();
     res.status = 200;
     res.set_content(out, "text/plain; version=0.0.4; charset=utf-8");
   }
@@ -638,7 +645,7 @@ struct Server::Impl {
                            const std::vector<std::string>& args) {
     const Query query(req);
     const auto snap = current();
-    RecommendQuery rq;
+    rank::RecommendQuery rq;
     rq.user = args[0];
     check_id(rq.user, "user");
     rq.n = static_cast<std::size_t>(query.integer("n", 10, 1, 10000));
@@ -665,10 +672,10 @@ struct Server::Impl {
         return;
       }
     }
-    const RecommendResult answer = recommend_for_user(*store, *snap->model, rq);
+    const rank::RecommendResult answer = rank::recommend_for_user(*store, *snap->model, rq);
     nlohmann::json items = nlohmann::json::array();
     for (const auto& r : answer.items)
-      items.push_back(scored_item_json(*store, snap->model->item_ids().id(r.item), r.score));
+      items.push_back(rank::scored_item_json(*store, snap->model->item_ids().id(r.item), r.score));
     nlohmann::json doc = {{"user", rq.user}, {"model", snap->model->name()}, {"items", items}};
     if (explain)
       doc["explain"] = {{"source", answer.source},
@@ -693,7 +700,7 @@ struct Server::Impl {
       throw_error(ErrorCode::kNotFound, "item '" + args[0] + "' does not exist");
     }
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& r : rec.similar_items(*idx, n)) items.push_back(scored_item_json(*store, rec.item_ids().id(r.item), r.score));
+    for (const auto& r : rec.similar_items(*idx, n)) items.push_back(rank::scored_item_json(*store, rec.item_ids().id(r.item), r.score));
     send_json(res, 200, {{"item", args[0]}, {"model", rec.name()}, {"items", items}});
   }
 
@@ -934,6 +941,7 @@ Server::~Server() {
   stop();
   impl_->stop_scheduler();  // before waiting: it must not start another training
   impl_->wait_for_training();
+  for (auto& module : impl_->modules) module->stop();
 }
 
 int Server::bind() {

@@ -43,6 +43,13 @@ class TrackedWriter final : public store::StoreWriter {
     return removed;
   }
   void put_artifact(const std::string& name, const std::string& bytes) override { inner_->put_artifact(name, bytes); }
+  // Records feed no recommendation cache: the components that read them
+  // (campaigns, experiments, chat) keep no cached answers keyed on them.
+  void put_record(const store::Record& record) override { inner_->put_record(record); }
+  bool delete_record(const std::string& collection, const std::string& key) override {
+    return inner_->delete_record(collection, key);
+  }
+  std::size_t delete_records(const store::RecordQuery& query) override { return inner_->delete_records(query); }
   void commit() override {
     inner_->commit();
     if (on_commit_ && (summary_.catalogue || !summary_.users.empty() || summary_.events > 0)) on_commit_(summary_);

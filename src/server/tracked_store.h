@@ -65,6 +65,17 @@ class TrackedStore final : public store::Store {
   std::optional<std::string> get_artifact(const std::string& name) const override {
     return inner_->get_artifact(name);
   }
+  std::optional<store::Record> get_record(const std::string& collection, const std::string& key) const override {
+    return inner_->get_record(collection, key);
+  }
+  std::vector<store::Record> list_records(const store::RecordQuery& query) const override {
+    return inner_->list_records(query);
+  }
+  void scan_records(const store::RecordQuery& query,
+                    const std::function<void(const store::Record&)>& fn) const override {
+    inner_->scan_records(query, fn);
+  }
+  std::uint64_t count_records(const store::RecordQuery& query) const override { return inner_->count_records(query); }
   int schema_version() const override { return inner_->schema_version(); }
   std::string backend() const override { return inner_->backend(); }
 

@@ -9,6 +9,10 @@
 //                   ts, fingerprint), which is both the duplicate check and
 //                   the per-user order; events_by_item serves per-item deletes.
 //   artifacts       named blobs (trained models).
+// Migration 2:
+//   records         JSON documents in named collections (store.h, Record),
+//                   keyed by (collection, key), with the user they are about
+//                   and their own time.
 #include "sqlite_schema.h"
 
 #include <string>
@@ -82,8 +86,24 @@ CREATE TABLE artifacts(
   created_at INTEGER NOT NULL);
 )sql";
 
+// Records (store.h): the JSON documents of the components above the store.
+// records_by_user serves erasure, export and per-user windows (frequency
+// caps); records_by_time serves retention and time windows of a collection.
+constexpr std::string_view kMigration2 = R"sql(
+CREATE TABLE records(
+  collection TEXT NOT NULL,
+  key TEXT NOT NULL,
+  user_id TEXT NOT NULL DEFAULT '',
+  ts INTEGER NOT NULL DEFAULT 0,
+  body TEXT NOT NULL,                     -- JSON document
+  PRIMARY KEY (collection, key));
+CREATE INDEX records_by_user ON records(user_id, collection, ts) WHERE user_id <> '';
+CREATE INDEX records_by_time ON records(collection, ts);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema: users, items, event_types, events, artifacts", kMigration1},
+    {2, "records: JSON documents of the components above the store", kMigration2},
 };
 
 // Migrations must be numbered 1, 2, 3, ...: a gap would silently skip one.

@@ -89,6 +89,12 @@ class SqliteStore final : public Store {
 
   std::optional<std::string> get_artifact(const std::string& name) const override;
 
+  // Records (sqlite_records.cc). Each read is one statement, so one snapshot.
+  std::optional<Record> get_record(const std::string& collection, const std::string& key) const override;
+  std::vector<Record> list_records(const RecordQuery& query) const override;
+  void scan_records(const RecordQuery& query, const std::function<void(const Record&)>& fn) const override;
+  std::uint64_t count_records(const RecordQuery& query) const override;
+
   int schema_version() const override;
   std::string backend() const override { return "sqlite"; }
 
@@ -100,6 +106,8 @@ class SqliteStore final : public Store {
 
  private:
   SqliteStore(std::string path, const StoreOptions& options);
+  void scan_records_impl(const RecordQuery& query, bool all_collections,
+                         const std::function<void(const Record&)>& fn) const;
 
   std::string path_;
   StoreOptions options_;

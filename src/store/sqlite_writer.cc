@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 
+#include "sqlite_records.h"
 #include "sqlite_rows.h"
 #include "sqlite_schema.h"
 #include "sqlite_writer.h"
@@ -70,6 +71,11 @@ WriteConnection::WriteConnection(DbHandle handle)
       upsert_artifact(db.get(),
                       "INSERT INTO artifacts(name, bytes, created_at) VALUES (?1, ?2, ?3)"
                       " ON CONFLICT(name) DO UPDATE SET bytes = excluded.bytes, created_at = excluded.created_at"),
+      upsert_record(db.get(),
+                    "INSERT INTO records(collection, key, user_id, ts, body) VALUES (?1, ?2, ?3, ?4, ?5)"
+                    " ON CONFLICT(collection, key) DO UPDATE SET user_id = excluded.user_id, ts = excluded.ts,"
+                    " body = excluded.body"),
+      delete_record(db.get(), "DELETE FROM records WHERE collection = ?1 AND key = ?2"),
       read_counter(db.get(), "SELECT value FROM counters WHERE name = ?1"),
       write_counter(db.get(), "UPDATE counters SET value = ?2 WHERE name = ?1"),
       data_version(db.get(), "PRAGMA data_version"),
@@ -311,6 +317,24 @@ class SqliteWriter final : public StoreWriter {
       upsert.bind_int(3, now_seconds());
       upsert.run();
     });
+  }
+
+  void put_record(const Record& record) override {
+    WriteConnection& connection = active();
+    validate_record(record);
+    guarded([&] { sqlite_put_record(connection, record); });
+  }
+
+  bool delete_record(const std::string& collection, const std::string& key) override {
+    WriteConnection& connection = active();
+    return guarded([&] { return sqlite_delete_record(connection, collection, key); });
+  }
+
+  std::size_t delete_records(const RecordQuery& query) override {
+    WriteConnection& connection = active();
+    TAILOR_CHECK_ARG(!query.collection.empty() || !query.user.empty(),
+                     "delete_records: name a collection or a user (refusing to delete every record)");
+    return guarded([&] { return sqlite_delete_records(connection, query); });
   }
 
   void commit() override {

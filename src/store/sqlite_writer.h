@@ -71,6 +71,7 @@ struct WriteConnection {
   Statement delete_user_events, delete_user, delete_item_events, delete_item;
   Statement delete_pair_events;
   Statement upsert_artifact;
+  Statement upsert_record, delete_record;
   Statement read_counter, write_counter;
   Statement data_version;
   Statement any_event;

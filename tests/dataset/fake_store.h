@@ -60,6 +60,12 @@ class FakeStore final : public store::Store {
     return s;
   }
   std::optional<std::string> get_artifact(const std::string&) const override { return std::nullopt; }
+  std::optional<store::Record> get_record(const std::string&, const std::string&) const override {
+    return std::nullopt;
+  }
+  std::vector<store::Record> list_records(const store::RecordQuery&) const override { return {}; }
+  void scan_records(const store::RecordQuery&, const std::function<void(const store::Record&)>&) const override {}
+  std::uint64_t count_records(const store::RecordQuery&) const override { return 0; }
   int schema_version() const override { return 1; }
   std::string backend() const override { return "fake"; }
 

@@ -666,6 +666,166 @@ TEST_P(StoreContractTest, ListEventsPagesInKeyOrderWithTypeFilter) {
   EXPECT_EQ(error_code_of([&] { store_->list_events({"1:2:3:4", "", 10}); }), ErrorCode::kInvalidArgument);
 }
 
+// ---------------------------------------------------------------- records ---
+
+Record make_record(std::string collection, std::string key, std::string user, Timestamp ts, std::string body) {
+  return {std::move(collection), std::move(key), std::move(user), ts, std::move(body)};
+}
+
+std::vector<std::string> keys_of(const std::vector<Record>& records) {
+  std::vector<std::string> keys;
+  for (const auto& record : records) keys.push_back(record.key);
+  return keys;
+}
+
+TEST_P(StoreContractTest, RecordsRoundTripAndReplace) {
+  write([](StoreWriter& writer) {
+    writer.put_record(make_record("consent", "用户-1/email", "用户-1", 100, R"({"state":"opted_in","来源":"表单"})"));
+    writer.put_record(make_record("campaign", "c1", "", 50, R"({"name":"春季促销"})"));
+  });
+  auto got = store_->get_record("consent", "用户-1/email");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->user, "用户-1");
+  EXPECT_EQ(got->ts, 100);
+  EXPECT_EQ(nlohmann::json::parse(got->body)["来源"], "表单");
+  EXPECT_FALSE(store_->get_record("consent", "nobody/email"));
+  EXPECT_FALSE(store_->get_record("campaign", "用户-1/email"));  // keys are per collection
+  write([](StoreWriter& writer) {
+    writer.put_record(make_record("consent", "用户-1/email", "用户-1", 200, R"({"state":"unsubscribed"})"));
+  });
+  got = store_->get_record("consent", "用户-1/email");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->ts, 200);
+  EXPECT_EQ(nlohmann::json::parse(got->body)["state"], "unsubscribed");
+  EXPECT_EQ(store_->count_records({"consent"}), 1u);
+  EXPECT_EQ(store_->count_records({}), 2u);
+  expect_sound();
+}
+
+TEST_P(StoreContractTest, RecordQueriesFilterByUserPrefixTimeAndPage) {
+  write([](StoreWriter& writer) {
+    for (int idx = 0; idx < 10; ++idx) {
+      const std::string user = idx % 2 == 0 ? "even" : "odd";
+      writer.put_record(make_record("message", record_time_key(1000 + idx, std::to_string(idx)), user, 1000 + idx,
+                                    "{\"n\":" + std::to_string(idx) + "}"));
+    }
+    writer.put_record(make_record("message", "zz-nobody", "", 5, "{}"));
+    writer.put_record(make_record("other", "a", "even", 1003, "{}"));
+  });
+  RecordQuery all{"message"};
+  auto records = store_->list_records(all);
+  ASSERT_EQ(records.size(), 11u);
+  for (std::size_t pos = 0; pos + 2 < records.size(); ++pos)  // time keys list in time order
+    EXPECT_LT(records[pos].ts, records[pos + 1].ts);
+
+  RecordQuery even{"message"};
+  even.user = "even";
+  EXPECT_EQ(store_->list_records(even).size(), 5u);
+  EXPECT_EQ(store_->count_records(even), 5u);
+
+  RecordQuery window{"message"};
+  window.since = 1002;
+  window.until = 1005;
+  records = store_->list_records(window);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records.front().ts, 1002);
+  EXPECT_EQ(records.back().ts, 1004);
+
+  RecordQuery nobody{"message"};
+  nobody.any_user = false;
+  EXPECT_EQ(keys_of(store_->list_records(nobody)), std::vector<std::string>{"zz-nobody"});
+
+  RecordQuery prefix{"message"};
+  prefix.key_prefix = "zz";
+  EXPECT_EQ(store_->count_records(prefix), 1u);
+
+  // Paging by key visits every record once.
+  std::vector<std::string> paged;
+  RecordQuery page{"message"};
+  page.limit = 3;
+  for (;;) {
+    auto batch = store_->list_records(page);
+    if (batch.empty()) break;
+    EXPECT_LE(batch.size(), 3u);
+    for (const auto& record : batch) paged.push_back(record.key);
+    page.after_key = batch.back().key;
+  }
+  EXPECT_EQ(paged, keys_of(store_->list_records(all)));
+
+  // An empty collection scans every collection, ordered by (collection, key).
+  std::vector<std::string> everything;
+  RecordQuery of_even;
+  of_even.user = "even";
+  store_->scan_records(of_even, [&](const Record& record) { everything.push_back(record.collection); });
+  EXPECT_EQ(everything.size(), 6u);
+  EXPECT_EQ(everything.back(), "other");
+  EXPECT_EQ(error_code_of([&] { store_->list_records({}); }), ErrorCode::kInvalidArgument);
+}
+
+TEST_P(StoreContractTest, RecordDeletesByKeyQueryAndUser) {
+  write([](StoreWriter& writer) {
+    for (int idx = 0; idx < 6; ++idx)
+      writer.put_record(make_record("exposure", "e" + std::to_string(idx), idx < 4 ? "u1" : "u2", idx, "{}"));
+    writer.put_record(make_record("chat", "s1", "u1", 3, "{}"));
+  });
+  std::size_t removed = 0;
+  bool one = false;
+  write([&](StoreWriter& writer) {
+    one = writer.delete_record("exposure", "e5");
+    RecordQuery old{"exposure"};
+    old.until = 2;  // retention: everything before t=2
+    removed = writer.delete_records(old);
+  });
+  EXPECT_TRUE(one);
+  EXPECT_EQ(removed, 2u);
+  EXPECT_EQ(keys_of(store_->list_records({"exposure"})), (std::vector<std::string>{"e2", "e3", "e4"}));
+  // Erasure: every collection's records about u1.
+  write([&](StoreWriter& writer) {
+    RecordQuery of_user;
+    of_user.user = "u1";
+    removed = writer.delete_records(of_user);
+    EXPECT_FALSE(writer.delete_record("exposure", "e5"));
+  });
+  EXPECT_EQ(removed, 3u);
+  EXPECT_EQ(store_->count_records({}), 1u);
+  // Deleting with no collection and no user would wipe everything: refused.
+  auto writer = store_->begin_write();
+  EXPECT_EQ(error_code_of([&] { writer->delete_records({}); }), ErrorCode::kInvalidArgument);
+  writer->rollback();
+  expect_sound();
+}
+
+TEST_P(StoreContractTest, RecordWritesAreValidatedAndAtomic) {
+  auto writer = store_->begin_write();
+  writer->put_record(make_record("campaign", "ok", "", 1, "{}"));
+  EXPECT_EQ(error_code_of([&] { writer->put_record(make_record("Campaign", "k", "", 1, "{}")); }),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_code_of([&] { writer->put_record(make_record("campaign", "", "", 1, "{}")); }),
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error_code_of([&] { writer->put_record(make_record("campaign", "k", "", 1, "{not json")); }),
+            ErrorCode::kInvalidArgument);
+  writer->rollback();
+  // Nothing of a rolled back writer is visible.
+  EXPECT_EQ(store_->count_records({}), 0u);
+  // A validation failure does not poison the writer: later records still commit.
+  write([](StoreWriter& w) {
+    EXPECT_THROW(w.put_record(make_record("campaign", "k", "", 1, "[")), Error);
+    w.put_record(make_record("campaign", "k", "", 1, "[1]"));
+  });
+  EXPECT_EQ(store_->count_records({"campaign"}), 1u);
+  // Survives reopening.
+  store_.reset();
+  store_ = open();
+  EXPECT_TRUE(store_->get_record("campaign", "k"));
+}
+
+TEST(RecordTimeKey, SortsByTimeIncludingNegativeTimes) {
+  std::vector<Timestamp> times = {-5'000'000'000, -1, 0, 1, 1'700'000'000, 4'000'000'000};
+  for (std::size_t pos = 0; pos + 1 < times.size(); ++pos)
+    EXPECT_LT(record_time_key(times[pos], "z"), record_time_key(times[pos + 1], "a"));
+  EXPECT_EQ(record_time_key(0, "x"), "8000000000000000-x");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, testing::Values(sqlite_factory()),
                          [](const testing::TestParamInfo<StoreFactory>& param_info) { return param_info.param.name; });
 

@@ -37,44 +37,10 @@
 #include <nlohmann/json.hpp>
 
 #include "tailor/model/model.h"
+#include "tailor/rank/rank.h"
 #include "tailor/store/store.h"
 
 namespace tailor::server {
-
-// ------------------------------------------------------- recommendations ---
-
-// One recommendation query, as `tailor recommend` flags or the
-// /v1/users/{id}/recommendations query string give it.
-struct RecommendQuery {
-  std::string user;
-  std::size_t n = 10;                    // [1, 10000]
-  std::vector<std::string> categories;   // only items in one of these (empty = all)
-  bool all_categories = false;           // only items in every one of them (Gorse's repeated category)
-  std::vector<std::string> exclude;      // item ids to leave out
-  double diversity = 0;                  // MMR over categories, [0, 1]; 0 = off
-  bool include_seen = false;             // allow items the user already interacted with
-  nlohmann::json attributes = nlohmann::json::object();  // override the store's user attributes
-};
-
-struct RecommendResult {
-  std::vector<model::ScoredItem> items;  // indexes of the model's item map, best first
-  std::string source;                    // "model", "model (history from store)", "popular (cold start)", ...
-  std::size_t history_length = 0;        // events of the user read from the store for this answer
-};
-
-// The recommendation logic shared by `tailor recommend` and the server. The
-// user's history is read from the store on every call, so items the user
-// interacted with after training are excluded at once; a known user with
-// such new items is scored by recommend_history() on training row ∪ new
-// items (their feedback folded in, source "model (new feedback folded in)"),
-// and a user unknown to the model on that fresh history; the popular list is
-// the last resort. InvalidArgument names the bad field.
-// Thread-safe: const store and model are only read.
-RecommendResult recommend_for_user(const store::Store& store, const model::Recommender& model,
-                                   const RecommendQuery& query);
-
-// {"item", "score", "title", "categories", "price"} of one answer row.
-nlohmann::json scored_item_json(const store::Store& store, const std::string& item_id, float score);
 
 // ------------------------------------------------------------------ auth ---
 

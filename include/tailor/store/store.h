@@ -13,10 +13,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tailor/data/data.h"
@@ -69,6 +71,49 @@ struct PagedEvent {
   std::string position;
 };
 
+// ---------------------------------------------------------------- records ---
+//
+// The durable state of the components above the store (consent, campaigns,
+// message logs, experiments, exposures, chat sessions, audit trails, ...):
+// JSON documents in named collections, one per concept, under a key unique in
+// its collection. Every backend implements them the same way, so a component
+// that keeps its state in records runs on SQLite and PostgreSQL alike, and
+// `tailor migrate`, erasure and export treat all of them at once.
+//
+// `user` names the user a record is about ("" = nobody): erasure removes and
+// export returns every record of a user through it. `ts` is the record's own
+// time (windows such as frequency caps, retention); it is not the write time.
+// Append-only logs that need time order choose keys that sort by time
+// (record_time_key).
+struct Record {
+  std::string collection;  // [a-z0-9_.:-]+, at most 64 bytes
+  std::string key;         // 1..512 bytes
+  std::string user;        // the user it is about; "" = none
+  Timestamp ts = 0;        // Unix seconds
+  std::string body;        // a JSON document (validated on write)
+};
+
+// Selects records of one collection. Results are ordered by key.
+struct RecordQuery {
+  std::string collection;  // required
+  std::string user;        // only records about this user; "" = any
+  bool any_user = true;    // false with user "" = only records about nobody
+  std::string key_prefix;  // only keys that start with it
+  std::string after_key;   // only keys strictly greater (paging); "" = from the start
+  Timestamp since = std::numeric_limits<Timestamp>::min();  // ts >= since
+  Timestamp until = std::numeric_limits<Timestamp>::max();  // ts < until
+  std::size_t limit = 0;   // 0 = all
+};
+
+// A key that sorts by time: 16 hex digits of the (biased) timestamp, "-",
+// then `suffix` (make it unique: a counter, a random id). Keys of the same
+// collection built this way list in time order.
+std::string record_time_key(Timestamp ts, std::string_view suffix);
+
+// Checks a collection name and a record's fields; InvalidArgument naming the
+// field. Every backend calls it before writing.
+void validate_record(const Record& record);
+
 // A write transaction. Not thread-safe; one writer at a time per store
 // (begin_write blocks while another writer is open).
 class StoreWriter : public data::ImportSink {
@@ -92,6 +137,15 @@ class StoreWriter : public data::ImportSink {
                                     const std::string& type) = 0;
   // Stores a named binary artifact (a trained model), replacing any older one.
   virtual void put_artifact(const std::string& name, const std::string& bytes) = 0;
+  // Inserts the record or replaces the one with the same (collection, key).
+  // InvalidArgument (validate_record) for a bad field or a body that is not JSON.
+  virtual void put_record(const Record& record) = 0;
+  // Removes one record; false when there was none.
+  virtual bool delete_record(const std::string& collection, const std::string& key) = 0;
+  // Removes every record the query selects (limit and after_key ignored);
+  // returns how many. An empty collection selects every collection, which
+  // with `user` set is how erasure removes everything about a user.
+  virtual std::size_t delete_records(const RecordQuery& query) = 0;
   // Makes everything durable and visible. The writer cannot be used afterwards.
   virtual void commit() = 0;
   // Discards everything; also what the destructor does without commit().
@@ -134,6 +188,16 @@ class Store {
   virtual StoreStats stats() const = 0;
 
   virtual std::optional<std::string> get_artifact(const std::string& name) const = 0;
+
+  virtual std::optional<Record> get_record(const std::string& collection, const std::string& key) const = 0;
+  // Up to query.limit records, ordered by key. InvalidArgument for an empty collection.
+  virtual std::vector<Record> list_records(const RecordQuery& query) const = 0;
+  // Every selected record, streamed in key order from one snapshot (limit is
+  // honoured). An empty collection streams every collection (export, migrate),
+  // ordered by (collection, key). The callback may read the store.
+  virtual void scan_records(const RecordQuery& query, const std::function<void(const Record&)>& fn) const = 0;
+  // How many records the query selects (limit ignored); an empty collection counts all.
+  virtual std::uint64_t count_records(const RecordQuery& query) const = 0;
 
   // Schema version the store is at (numbered migrations).
   virtual int schema_version() const = 0;

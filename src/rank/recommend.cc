@@ -3,9 +3,10 @@
 // from the store, category filter, MMR diversity, popular fallback.
 #include <algorithm>
 
-#include "tailor/server/server.h"
+#include "tailor/core/core.h"
+#include "tailor/rank/rank.h"
 
-namespace tailor::server {
+namespace tailor::rank {
 namespace {
 
 // Items by number of training users, for users the model cannot place.
@@ -153,4 +154,4 @@ RecommendResult recommend_for_user(const store::Store& store, const model::Recom
   return out;
 }
 
-}  // namespace tailor::server
+}  // namespace tailor::rank
