@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "tailor/dataset/dataset.h"
 #include "tailor/eval/eval.h"
+#include "tailor/semantic/semantic.h"
 #include "tailor/store/store.h"
 
 namespace tailor::cli {
@@ -62,6 +63,7 @@ void run_tune(const TuneArgs& args, const GlobalOptions& global) {
   snapshot_options.event_types.allow_unknown = true;
   const bool quiet = global.quiet || global.json;
   dataset::Dataset data = dataset::snapshot(*store, snapshot_options, quiet);
+  semantic::attach_item_vectors(*store, data);  // text vectors for content-aware models
   TAILOR_CHECK_ARG(!data.interactions.empty(), "the store has no interactions to tune on");
   eval::TuneOptions options;
   options.trials = args.trials;

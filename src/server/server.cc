@@ -25,6 +25,7 @@
 #include "tracked_store.h"
 #include "tailor/dataset/dataset.h"
 #include "tailor/profile/profile.h"
+#include "tailor/semantic/semantic.h"
 #include "tailor/server/server.h"
 
 namespace tailor::server {
@@ -787,7 +788,9 @@ struct Server::Impl {
       model::FitOptions fit;
       fit.threads = options.train_threads;
       model::StoreTrainingSummary trained;
-      auto recommender = model::train_from_store(*store, name, params, snap_options, fit, &trained);
+      // Item text vectors from `tailor embed-items` (or the search route's refresh) feed content-aware models.
+      auto recommender = model::train_from_store(*store, name, params, snap_options, fit, &trained,
+                                                 [this](dataset::Dataset& data) { semantic::attach_item_vectors(*store, data); });
       auto snap = std::make_shared<ModelSnapshot>();
       snap->model = std::shared_ptr<const model::Recommender>(std::move(recommender));
       snap->source = "trained";
