@@ -389,8 +389,10 @@ class Sasrec final : public Recommender {
         if (begin == 0) break;
       }
     }
-    if (windows.empty() || n_items == 0) {
+    if (windows.empty() || n_items == 0) {  // nothing to learn an order from: the model knows nothing
       sequences_ = std::vector<std::vector<std::uint32_t>>(user_items.rows);
+      net_.reset();
+      weights_.clear();
       return;
     }
     const auto batch_size = params_["batch_size"].get<std::size_t>();

@@ -140,7 +140,10 @@ TEST(Sasrec, LearnsTheNextItemOfASequence) {
   RecordProperty("sasrec_accuracy", std::to_string(accuracy));
   RecordProperty("itemknn_accuracy", std::to_string(control));
   EXPECT_GE(accuracy, 0.9);
-  EXPECT_LE(control, 0.6);  // order-blind: cannot tell the next item from the previous one
+  // Order-blind: the next item and the one before the history are mirror
+  // images for co-occurrence, so only the index tie-break picks (7 of 10 offsets).
+  EXPECT_LE(control, 0.75);
+  EXPECT_GT(accuracy, control);
   // Thread count does not change the fitted model.
   auto one = create_model("sasrec", m->params());
   fit.threads = 1;
