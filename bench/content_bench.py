@@ -79,7 +79,7 @@ def main():
             print(f"\n{name}: embedded {emb.get('items', '?')} items in {embed_s:.1f} s ({emb.get('model', '')})")
             rows = {}
             for part, split, models in (("warm", WARM_SPLIT[name], WARM_MODELS),
-                                        ("cold", ["--split", "cold_items", "--test-fraction", "0.2"], COLD_MODELS)):
+                                        ("cold", ["--split", "cold-items", "--test-fraction", "0.2"], COLD_MODELS)):
                 print(f"{part}: {' '.join(split)} seed {args.seed}")
                 print(f"  {'model':42} {'ndcg@10':>8} {'recall@10':>10} {'hit@10':>7} {'fit s':>7}")
                 for model, params in models:

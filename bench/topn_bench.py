@@ -217,7 +217,7 @@ def main():
                 print(f"{'model':20} {'recall@10':>10} {'ndcg@10':>8} {'mrr':>7} {'fit s':>8}")
                 for model in LOO_MODELS:
                     try:
-                        m = tailor("eval", "--db", db, "--model", model, "--split", "leave_one_out", "--seed", 42,
+                        m = tailor("eval", "--db", db, "--model", model, "--split", "leave-one-out", "--seed", 42,
                                    "--k", 10)
                     except subprocess.CalledProcessError as e:
                         print(f"{model:20} {e.stderr.strip().splitlines()[-1] if e.stderr else 'failed'}")

@@ -208,8 +208,8 @@ void register_eval(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--model", args->model, "Model name (popular, itemknn, userknn, als, ease, ...; default itemknn or --config's)");
   cmd->add_option("--param", args->params, "Hyper-parameter key=value (repeatable)");
   cmd->add_option("--config", args->config, "Hyper-parameters from a tailor tune --out file");
-  cmd->add_option("--split", args->split, "random, temporal, leave-one-out, global-temporal, recbole")
-      ->check(CLI::IsMember({"random", "temporal", "leave-one-out", "loo", "global-temporal", "recbole"}));
+  cmd->add_option("--split", args->split, "random, temporal, leave-one-out, global-temporal, recbole, cold-items")
+      ->check(CLI::IsMember({"random", "temporal", "leave-one-out", "loo", "global-temporal", "recbole", "cold-items", "cold_items"}));
   cmd->add_option("--test-fraction", args->test_fraction, "Share of each user's interactions held out");
   cmd->add_option("--last-n", args->last_n, "Temporal split: hold out each user's last N interactions");
   cmd->add_option("--seed", args->seed, "Random seed of the split and the model");

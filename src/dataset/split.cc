@@ -239,15 +239,18 @@ std::vector<Split> kfold(const Dataset& dataset, int k, std::uint64_t seed) {
   return out;
 }
 
-SplitKind parse_split_kind(std::string_view name) {
+SplitKind parse_split_kind(std::string_view name_in) {
+  std::string normalised(name_in);  // the CLI spells them with hyphens
+  std::replace(normalised.begin(), normalised.end(), '-', '_');
+  const std::string_view name = normalised;
   if (name == "random") return SplitKind::kRandom;
   if (name == "temporal") return SplitKind::kTemporal;
   if (name == "leave_one_out" || name == "loo") return SplitKind::kLeaveOneOut;
   if (name == "global_temporal") return SplitKind::kGlobalTemporal;
   if (name == "recbole") return SplitKind::kRecbole;
-  if (name == "cold_items" || name == "cold-items") return SplitKind::kColdItems;
+  if (name == "cold_items") return SplitKind::kColdItems;
   throw_error(ErrorCode::kInvalidArgument,
-              "split: unknown kind '" + std::string(name) +
+              "split: unknown kind '" + std::string(name_in) +
                   "' (expected random, temporal, leave_one_out, global_temporal, recbole or cold_items)");
 }
 

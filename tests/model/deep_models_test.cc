@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "deep.h"
 #include "models.h"
@@ -18,16 +20,21 @@ using dataset::Interaction;
 namespace nn = detail::nn;
 
 // Central differences of `loss` at every parameter (the nets here are tiny),
-// against the analytic gradient; tolerances for float arithmetic.
+// against the analytic gradient; tolerances for float arithmetic. ReLU is not
+// differentiable at 0: where the two one-sided differences disagree the
+// perturbation crossed a kink and the central difference means nothing there
+// (one kink upstream corrupts every parameter before it), so such parameters
+// are skipped, and at most a fifth may be (one kink upstream
+// of the first block skips ~10 % here).
 template <typename LossFn>
 void expect_gradients_match(std::vector<float> params, const LossFn& loss_and_grad, const char* what) {
   std::vector<float> grad(params.size(), 0.0f);
-  loss_and_grad(params, grad);
+  const double base = loss_and_grad(params, grad);
   std::vector<float> scratch(params.size());
-  std::size_t checked = 0, bad = 0;
+  std::size_t checked = 0, kinks = 0, bad = 0;
   double worst = 0;
   for (std::size_t pos = 0; pos < params.size(); ++pos) {
-    const float eps = 5e-3f;
+    const float eps = 2e-3f;
     const float keep = params[pos];
     params[pos] = keep + eps;
     std::fill(scratch.begin(), scratch.end(), 0.0f);
@@ -36,18 +43,26 @@ void expect_gradients_match(std::vector<float> params, const LossFn& loss_and_gr
     std::fill(scratch.begin(), scratch.end(), 0.0f);
     const double down = loss_and_grad(params, scratch);
     params[pos] = keep;
+    const double forward = (up - base) / eps, backward = (base - down) / eps;
+    if (std::fabs(forward - backward) > 2e-2 + 0.1 * std::fabs(forward + backward) / 2) {
+      ++kinks;
+      continue;
+    }
     const double numeric = (up - down) / (2.0 * eps);
     const double err = std::fabs(numeric - grad[pos]);
     worst = std::max(worst, err / (1e-2 + std::fabs(numeric)));
     ++checked;
-    if (err > 2e-3 + 3e-2 * std::fabs(numeric)) {
+    if (err > 3e-3 + 3e-2 * std::fabs(numeric)) {
       ++bad;
       ADD_FAILURE() << what << ": parameter " << pos << " analytic " << grad[pos] << " numeric " << numeric;
       if (bad > 10) return;
     }
   }
-  EXPECT_GT(checked, 100u) << what;
-  RecordProperty(std::string(what) + "_worst_relative_error", std::to_string(worst));
+  EXPECT_GT(checked, 50u) << what;
+  EXPECT_LE(kinks * 5, params.size()) << what << ": too many parameters near a ReLU kink";
+  ::testing::Test::RecordProperty(std::string(what) + "_worst_relative_error", std::to_string(worst));
+  std::printf("%s: %zu gradients checked, %zu skipped at a kink, worst relative error %.2e\n", what, checked, kinks,
+              worst);
 }
 
 TEST(SasrecGradients, MatchFiniteDifferences) {
