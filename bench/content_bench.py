@@ -62,6 +62,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--json-out", default="")
+    ap.add_argument("--keep", default="", help="keep the imported, embedded stores here and reuse them next run")
     args = ap.parse_args()
     os.environ["TAILOR_THREADS"] = str(args.threads)
     print(f"load before: {os.getloadavg()[0]:.2f}")
@@ -70,9 +71,11 @@ def main():
         fmt, path = FORMATS[name]
         path = path or Path(args.shared) / name
         with tempfile.TemporaryDirectory() as work:
-            db = str(Path(work) / "d.db")
-            subprocess.run([str(TAILOR), "import", "--db", db, "--format", fmt, str(path), "--quiet"], check=True,
-                           capture_output=True)
+            db = str(Path(args.keep or work) / f"{name}.db")
+            if not Path(db).exists():
+                Path(db).parent.mkdir(parents=True, exist_ok=True)
+                subprocess.run([str(TAILOR), "import", "--db", db, "--format", fmt, str(path), "--quiet"], check=True,
+                               capture_output=True)
             t0 = time.perf_counter()
             emb = tailor("embed-items", "--db", db)
             embed_s = time.perf_counter() - t0
