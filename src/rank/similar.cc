@@ -97,15 +97,23 @@ SimilarResult similar_items(const model::Recommender& rec, std::uint32_t item, s
     out.source = "hybrid (behaviour only: no item text vectors, run tailor embed-items)";
     return out;
   }
+  // Text cosines of small embedders crowd into a narrow band (e5-small: ~0.75–0.95 for
+  // unrelated products), so c is min-max scaled over the items that have a vector;
+  // scaled by its maximum alone, an unrelated new item would outrank co-purchased ones.
   std::vector<float> by_text(rec.item_count(), 0.0f);
-  for (const auto& r : model::similar_by_content(*content, item, rec.item_count())) by_text[r.item] = std::max(r.score, 0.0f);
+  const auto text = model::similar_by_content(*content, item, rec.item_count());
+  float low_c = 0, top_c = 0;
+  if (!text.empty()) {
+    top_c = text.front().score;
+    low_c = text.back().score;
+  }
+  for (const auto& r : text) by_text[r.item] = top_c > low_c ? (r.score - low_c) / (top_c - low_c) : 1.0f;
   std::vector<bool> has_users(rec.item_count(), false);
   for (std::uint32_t item_idx : rec.user_items().indices) has_users[item_idx] = true;
   const float top_b = *std::max_element(behaviour.begin(), behaviour.end());
-  const float top_c = *std::max_element(by_text.begin(), by_text.end());
   std::vector<float> blended(rec.item_count(), 0.0f);
   for (std::uint32_t item_idx = 0; item_idx < rec.item_count(); ++item_idx) {
-    const float c = top_c > 0 ? by_text[item_idx] / top_c : 0.0f;
+    const float c = by_text[item_idx];
     const float b = (!has_users[item] || !has_users[item_idx]) ? c : (top_b > 0 ? behaviour[item_idx] / top_b : 0.0f);
     blended[item_idx] = 0.5f * b + 0.5f * c;
   }

@@ -228,11 +228,15 @@ def test_item_text_embeddings_reach_similar_and_the_hybrid(tmp_path):
     """Issue 19: after embed-items, `similar --by content` answers for an item with no
     events, and the hybrid trained on the store recommends new items by their text."""
     db = tmp_path / "shop.db"
+    # Bilingual titles, as in the demo store: with short one-language titles the
+    # small embedder's cosine follows the language more than the product.
     kinds = {
-        "ear": ["Wireless noise cancelling headphones", "蓝牙降噪耳机 无线 头戴式", "Bluetooth earbuds with charging case",
-                "In-ear wireless earphones for running", "降噪蓝牙耳机 入耳式"],
-        "lip": ["Matte red lipstick, long lasting", "哑光口红 持久 不沾杯", "Moisturising lip balm with shea butter",
-                "Nude lipstick for everyday makeup", "滋润唇膏 保湿"],
+        "ear": ["无线降噪耳机 Wireless noise cancelling headphones", "头戴式蓝牙耳机 Over-ear Bluetooth headphones",
+                "蓝牙耳塞 充电盒 Bluetooth earbuds with charging case", "跑步入耳式耳机 In-ear earphones for running",
+                "降噪蓝牙耳机 入耳式 Noise cancelling in-ear Bluetooth earphones"],
+        "lip": ["哑光红色口红 Matte red lipstick, long lasting", "持久不沾杯口红 Long-wear lipstick",
+                "乳木果润唇膏 Moisturising lip balm with shea butter", "裸色口红 Nude lipstick for everyday makeup",
+                "滋润保湿唇膏 Hydrating tinted lip balm"],
     }
     items = tmp_path / "items.jsonl"
     with items.open("w", encoding="utf-8") as f:

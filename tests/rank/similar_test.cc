@@ -61,7 +61,7 @@ TEST(SimilarItems, ContentAnswersForANewItemAndNeedsVectors) {
 TEST(SimilarItems, HybridBlendsAndFillsNewItemsFromText) {
   Fixture f;
   // Query 0: b scaled by max b = 2/√6 → item 1: 1, item 2: (1/2)/(2/√6) = √6/4;
-  // c scaled by max c = 1 → item 1: 0.6, item 2: 0, item 3: 0, item 4: 1 (no users: b := c).
+  // c min-max scaled (min 0, max 1) → item 1: 0.6, item 2: 0, item 3: 0, item 4: 1 (no users: b := c).
   const auto out = similar_items(*f.rec, 0, 4, SimilarBy::kHybrid, &f.content);
   ASSERT_GE(out.items.size(), 3u);
   EXPECT_EQ(out.items[0].item, 4u);  // 0.5·1 + 0.5·1

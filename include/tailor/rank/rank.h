@@ -78,7 +78,7 @@ struct SimilarResult {
 // when the store has none: then kContent is Unavailable naming `tailor embed-items`, and
 // kHybrid answers from behaviour alone (and says so in `source`).
 //   behaviour(i, j) = |U_i ∩ U_j| / √(|U_i| · |U_j|)   (U = the item's training users)
-//   hybrid(i, j)    = ½ · b(i, j) / max_j b + ½ · c(i, j) / max_j c
+//   hybrid(i, j)    = ½ · b(i, j) / max_j b + ½ · (c(i, j) − min_j c) / (max_j c − min_j c)
 // where b is replaced by c for an item with no training users (new items
 // compete on their text), and a query item with no users uses c alone.
 // Hidden and unavailable items are left out. Thread-safe.
