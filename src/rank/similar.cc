@@ -25,6 +25,7 @@ std::vector<float> behaviour_scores(const model::Recommender& rec, std::uint32_t
   for (std::uint32_t item_idx = 0; item_idx < rec.item_count(); ++item_idx)
     if (overlap[item_idx] > 0 && users_of[item_idx] > 0 && users_of[item] > 0)
       scores[item_idx] = overlap[item_idx] / std::sqrt(users_of[item_idx] * users_of[item]);
+  scores[item] = 0;  // never the item itself (it would also set the scale of the hybrid blend)
   return scores;
 }
 
