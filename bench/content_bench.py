@@ -33,7 +33,7 @@ WARM_SPLIT = {"demo": ["--split", "random", "--test-fraction", "0.2"], "ml-100k"
 WARM_MODELS = [("als", []), ("ease", []), ("hybrid", ["use_embedding=false"]), ("hybrid", []),
                ("twotower", ["use_text=false"]), ("twotower", [])]
 COLD_MODELS = [("popular", []), ("itemknn", []), ("als", []), ("bm25", []),
-               ("hybrid", ["use_embedding=false"]), ("hybrid", ["cold_fill_embedding=false"]), ("hybrid", []),
+               ("hybrid", ["use_embedding=false"]), ("hybrid", []), ("hybrid", ["cold_fill_embedding=true"]),
                ("twotower", ["use_text=false"]), ("twotower", [])]
 
 

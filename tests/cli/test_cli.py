@@ -256,7 +256,7 @@ def test_item_text_embeddings_reach_similar_and_the_hybrid(tmp_path):
     run("import", "--db", db, "--format", "jsonl", "--entity", "items", items, "--quiet")
     run("import", "--db", db, "--format", "csv", events, "--quiet")
     run("embed-items", "--db", db, "--quiet")
-    run("train", "--db", db, "--model", "hybrid", "--quiet")
+    run("train", "--db", db, "--model", "hybrid", "--param", "cold_fill_embedding=true", "--quiet")
     content = run_json("similar", "--db", db, "--item", "ear4", "--by", "content", "--n", 3)
     assert content["by"] == "content"
     assert [it["item"][:3] for it in content["items"]] == ["ear"] * 3, content
@@ -273,5 +273,5 @@ def test_item_text_embeddings_reach_similar_and_the_hybrid(tmp_path):
     new = [i for i in ranked if i in ("ear3", "ear4", "lip3", "lip4")]
     assert new and new[0].startswith("ear"), ranked
     cold = run_json("eval", "--db", db, "--model", "hybrid", "--split", "cold-items", "--test-fraction", "0.3",
-                    "--k", 3)
+                    "--k", 3, "--param", "cold_fill_embedding=true")
     assert cold["users"] > 0

@@ -246,7 +246,7 @@ TEST(Protocol, ColdItemsRankOnlyTheHeldOutItems) {
   const MetricMap popular = run_protocol(d, "popular", model::Params::object(), o);
   EXPECT_GT(popular.at("users"), 20);
   EXPECT_EQ(popular.at("ndcg@5"), 0.0);  // held-out items have no popularity
-  const MetricMap hybrid = run_protocol(d, "hybrid", model::Params::object(), o);
+  const MetricMap hybrid = run_protocol(d, "hybrid", model::Params{{"cold_fill_embedding", true}}, o);
   EXPECT_GT(hybrid.at("ndcg@5"), 0.5);  // the embedding source knows their group
   const MetricMap twotower = run_protocol(d, "twotower", model::Params{{"epochs", 150}, {"learning_rate", 0.01}, {"batch_size", 16}}, o);
   EXPECT_GT(twotower.at("ndcg@5"), 0.5);

@@ -226,7 +226,8 @@ TEST(TwoTower, RanksColdItemsFromTheirText) {
 TEST(HybridEmbedding, ColdItemsCompeteOnTheirTextVectors) {
   const Dataset d = groups_with_text();
   FitOptions fit;
-  auto m = create_model("hybrid");
+  // These items have no words, so bm25 cannot fill them: fill from the vectors.
+  auto m = create_model("hybrid", Params{{"cold_fill_embedding", true}});
   m->fit(d, d.interactions, fit);
   const Params report = detail::hybrid_report(*m);
   ASSERT_TRUE(report["warm_weights"].contains("embedding")) << report.dump();
@@ -246,6 +247,12 @@ TEST(HybridEmbedding, ColdItemsCompeteOnTheirTextVectors) {
   without->fit(plain, plain.interactions, fit);
   EXPECT_FALSE(detail::hybrid_report(*without)["warm_weights"].contains("embedding"));
   // use_embedding=false leaves it out even with vectors.
+  // With the default bm25 fill, wordless new items get no score at all.
+  auto bm25_fill = create_model("hybrid");
+  bm25_fill->fit(d, d.interactions, fit);
+  RecommendOptions only_new;
+  only_new.filter = is_cold;
+  EXPECT_TRUE(bm25_fill->recommend(0, only_new).empty());
   auto off = create_model("hybrid", Params{{"use_embedding", false}});
   off->fit(d, d.interactions, fit);
   EXPECT_FALSE(detail::hybrid_report(*off)["warm_weights"].contains("embedding"));
