@@ -247,12 +247,6 @@ TEST(HybridEmbedding, ColdItemsCompeteOnTheirTextVectors) {
   without->fit(plain, plain.interactions, fit);
   EXPECT_FALSE(detail::hybrid_report(*without)["warm_weights"].contains("embedding"));
   // use_embedding=false leaves it out even with vectors.
-  // With the default bm25 fill, wordless new items get no score at all.
-  auto bm25_fill = create_model("hybrid");
-  bm25_fill->fit(d, d.interactions, fit);
-  RecommendOptions only_new;
-  only_new.filter = is_cold;
-  EXPECT_TRUE(bm25_fill->recommend(0, only_new).empty());
   auto off = create_model("hybrid", Params{{"use_embedding", false}});
   off->fit(d, d.interactions, fit);
   EXPECT_FALSE(detail::hybrid_report(*off)["warm_weights"].contains("embedding"));
