@@ -302,10 +302,7 @@ constexpr std::size_t kChunks = 8;
 
 class Sasrec final : public Recommender {
  public:
-  explicit Sasrec(const Params& params) : params_(detail::resolve_params("sasrec", detail::sasrec_param_specs(), params)) {
-    TAILOR_CHECK_ARG(params_["factors"].get<std::uint32_t>() % params_["heads"].get<std::uint32_t>() == 0,
-                     "sasrec: parameter 'factors' must be a multiple of 'heads'");
-  }
+  explicit Sasrec(const Params& params) : params_(detail::resolve_params("sasrec", detail::sasrec_param_specs(), params)) {}
 
   std::string name() const override { return "sasrec"; }
   Params params() const override { return params_; }
@@ -364,7 +361,7 @@ class Sasrec final : public Recommender {
     config.items = n_items;
     config.max_len = params_["max_len"].get<std::uint32_t>();
     config.dim = params_["factors"].get<std::uint32_t>();
-    config.heads = params_["heads"].get<std::uint32_t>();
+    config.heads = effective_heads();
     config.layers = params_["layers"].get<std::uint32_t>();
     config.inner = params_["inner_size"].get<std::uint32_t>();
     config.dropout = params_["dropout"].get<double>();
@@ -464,7 +461,7 @@ class Sasrec final : public Recommender {
     config.items = item_count();
     config.max_len = params_["max_len"].get<std::uint32_t>();
     config.dim = params_["factors"].get<std::uint32_t>();
-    config.heads = params_["heads"].get<std::uint32_t>();
+    config.heads = effective_heads();
     config.layers = params_["layers"].get<std::uint32_t>();
     config.inner = params_["inner_size"].get<std::uint32_t>();
     auto net = std::make_unique<detail::SasrecNet>(config);
@@ -498,6 +495,15 @@ class Sasrec final : public Recommender {
     return out;
   }
 
+  // The largest head count <= `heads` that divides `factors` (each head takes
+  // factors / heads columns), so any (factors, heads) a tuner draws is valid.
+  std::uint32_t effective_heads() const {
+    const auto factors = params_["factors"].get<std::uint32_t>();
+    std::uint32_t heads = params_["heads"].get<std::uint32_t>();
+    while (heads > 1 && factors % heads != 0) --heads;
+    return heads;
+  }
+
   // The stored sequence answers for a known user unless the caller's history
   // differs from the training row (fold-in of new items).
   bool history_matches_training(std::uint32_t user, std::span<const std::uint32_t> history) const {
@@ -519,7 +525,8 @@ namespace detail {
 std::vector<ParamSpec> sasrec_param_specs() {
   return {
       {"factors", ParamSpec::Kind::kInt, 64, 2, 1024, "hidden size d (item embeddings, attention, residual stream)"},
-      {"heads", ParamSpec::Kind::kInt, 2, 1, 16, "attention heads (factors must be a multiple)"},
+      {"heads", ParamSpec::Kind::kInt, 2, 1, 16,
+       "attention heads (the largest count <= this that divides factors is used)"},
       {"layers", ParamSpec::Kind::kInt, 2, 1, 8, "Transformer blocks"},
       {"inner_size", ParamSpec::Kind::kInt, 128, 2, 4096, "hidden units of each block's feed-forward layer"},
       {"max_len", ParamSpec::Kind::kInt, 50, 2, 1000, "latest items of a user's sequence the model reads"},
