@@ -12,7 +12,14 @@ Peers (installed from PyPI into ~/.cache/tailor/bench-venv): implicit's ALS and
 BPR, cornac's BPR. Also prints ALS seconds per iteration at 64 factors with the
 same thread count for Tailor and implicit.
 
-    python3 bench/topn_bench.py [--datasets ml-100k ml-latest-small] [--threads 2]
+Sequential protocol (`--loo`, RecBole's for sequential models: order by time,
+leave the latest interaction of each user out, full ranking over every item the
+user has not seen): Tailor's models side by side on `--split leave_one_out`,
+the deep ones (sasrec, twotower) next to today's best. No peer library runs
+here; RecBole publishes no sequential numbers for the stored datasets (its
+ml-1m tables need ratings.dat, which ../shared/datasets/ml-1m lacks).
+
+    python3 bench/topn_bench.py [--datasets ml-100k ml-latest-small] [--threads 2] [--loo] [--no-peers]
 """
 import argparse
 import json
@@ -130,7 +137,9 @@ def tailor(*args):
 
 
 DATASET_FORMATS = {"ml-100k": "movielens-100k", "ml-latest-small": "movielens-latest"}
-TAILOR_MODELS = ["popular", "itemknn", "userknn", "rp3beta", "ease", "als", "bpr", "bm25", "hybrid"]
+TAILOR_MODELS = ["popular", "itemknn", "userknn", "rp3beta", "ease", "als", "bpr", "bm25", "hybrid", "sasrec",
+                 "twotower"]
+LOO_MODELS = ["popular", "itemknn", "userknn", "ease", "als", "hybrid", "sasrec", "twotower"]
 ALS_PARAMS = ["factors=64", "iterations=15", "alpha=3", "regularization=30", "cg_steps=3"]
 
 
@@ -140,8 +149,12 @@ def main():
     ap.add_argument("--shared", default=str(REPO.parent / "shared" / "datasets"))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json-out", default="")
+    ap.add_argument("--loo", action="store_true", help="also run the leave-one-out (sequential) protocol")
+    ap.add_argument("--no-peers", action="store_true", help="Tailor's models only (no venv, no peers)")
+    ap.add_argument("--models", nargs="+", default=TAILOR_MODELS, help="Tailor models on the RecBole split")
     args = ap.parse_args()
-    py = ensure_venv()
+    print(f"load before: {os.getloadavg()[0]:.2f}")
+    py = None if args.no_peers else ensure_venv()
     # implicit runs its own threads; its docs ask for a single-threaded BLAS underneath.
     env = dict(os.environ, TAILOR_THREADS=str(args.threads), OMP_NUM_THREADS=str(args.threads),
                OPENBLAS_NUM_THREADS="1")
@@ -157,7 +170,7 @@ def main():
                            capture_output=True)
             sizes = tailor("split", "--db", db, "--split", "recbole", "--seed", 42, "--out", split_dir)
             rows = []
-            for model in TAILOR_MODELS:
+            for model in args.models:
                 params = [f"--param={p}" for p in (ALS_PARAMS if model == "als" else [])]
                 try:
                     m = tailor("eval", "--db", db, "--model", model, "--split-dir", split_dir, "--k", 10, *params)
@@ -167,9 +180,11 @@ def main():
                 rows.append((f"tailor {model}", m, ""))
             peer_dir = Path(work) / "peers"
             peer_dir.mkdir()
-            subprocess.run([str(py), "-c", PEER_SCRIPT, str(split_dir), str(peer_dir), str(args.threads), "10"],
-                           check=True, env=env)
-            peers = json.loads((peer_dir / "peers.json").read_text())
+            peers = {}
+            if py is not None:
+                subprocess.run([str(py), "-c", PEER_SCRIPT, str(split_dir), str(peer_dir), str(args.threads), "10"],
+                               check=True, env=env)
+                peers = json.loads((peer_dir / "peers.json").read_text())
             for peer, info in peers.items():
                 m = tailor("eval", "--db", db, "--split-dir", split_dir, "--rankings", info["rankings"], "--k", 10)
                 m["fit_seconds"] = info["fit_seconds"]
@@ -184,11 +199,12 @@ def main():
                 print(f"{label:20} {m['recall@10']:>10.4f} {m['ndcg@10']:>8.4f} {m['mrr']:>7.4f} {m['hit@10']:>7.4f} "
                       f"{m['fit_seconds']:>8.2f}")
             best_tailor = max((m["ndcg@10"], l) for l, m, _ in rows if m and l.startswith("tailor"))
-            best_peer = max((m["ndcg@10"], l) for l, m, _ in rows if m and not l.startswith("tailor"))
-            print(f"best Tailor {best_tailor[1]} {best_tailor[0]:.4f} vs best peer {best_peer[1]} {best_peer[0]:.4f}: "
-                  f"ratio {best_tailor[0] / best_peer[0]:.3f}")
+            best_peer = max(((m["ndcg@10"], l) for l, m, _ in rows if m and not l.startswith("tailor")), default=None)
+            if best_peer:
+                print(f"best Tailor {best_tailor[1]} {best_tailor[0]:.4f} vs best peer {best_peer[1]} "
+                      f"{best_peer[0]:.4f}: ratio {best_tailor[0] / best_peer[0]:.3f}")
             als = next((m for l, m, _ in rows if l == "tailor als" and m), None)
-            if als:
+            if als and peers:
                 per_iter = als["fit_seconds"] / 15
                 peer_iter = peers["implicit-als-same-params"]["seconds_per_iteration"]
                 peer_ndcg = next(m for l, m, _ in rows if l == "implicit-als-same-params")["ndcg@10"]
@@ -196,6 +212,20 @@ def main():
                       f"{peer_iter:.4f}, ratio {per_iter / peer_iter:.2f} (goal <= 0.75); NDCG@10 tailor "
                       f"{als['ndcg@10']:.4f} vs implicit {peer_ndcg:.4f}")
             everything[name] = {label: m for label, m, _ in rows if m}
+            if args.loo:
+                print(f"\n{name}: leave-one-out (latest interaction per user), full ranking, @10")
+                print(f"{'model':20} {'recall@10':>10} {'ndcg@10':>8} {'mrr':>7} {'fit s':>8}")
+                for model in LOO_MODELS:
+                    try:
+                        m = tailor("eval", "--db", db, "--model", model, "--split", "leave-one-out", "--seed", 42,
+                                   "--k", 10)
+                    except subprocess.CalledProcessError as e:
+                        print(f"{model:20} {e.stderr.strip().splitlines()[-1] if e.stderr else 'failed'}")
+                        continue
+                    everything[name][f"loo tailor {model}"] = m
+                    print(f"{'tailor ' + model:20} {m['recall@10']:>10.4f} {m['ndcg@10']:>8.4f} {m['mrr']:>7.4f} "
+                          f"{m['fit_seconds']:>8.2f}")
+    print(f"load after: {os.getloadavg()[0]:.2f}")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(everything, indent=2))
 

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "tailor/model/model.h"
 #include "tailor/rank/rank.h"
+#include "tailor/semantic/semantic.h"
 #include "tailor/store/store.h"
 
 namespace tailor::cli {
@@ -67,10 +68,12 @@ struct SimilarArgs {
   std::string item;
   std::size_t n = 10;
   std::string model;
+  std::string by = "model";
 };
 
 void run_similar(const SimilarArgs& args, const GlobalOptions& global) {
   TAILOR_CHECK_ARG(args.n >= 1 && args.n <= 10000, "--n must be in [1, 10000]");
+  const rank::SimilarBy by = rank::parse_similar_by(args.by);
   auto store = store::open_store(args.db);
   bool trained_now = false;
   auto rec = load_or_train_model(*store, args.model, global, trained_now);
@@ -80,14 +83,21 @@ void run_similar(const SimilarArgs& args, const GlobalOptions& global) {
       throw_error(ErrorCode::kNotFound, "item '" + args.item + "' has no interactions in the current model; retrain with tailor train");
     throw_error(ErrorCode::kNotFound, "item '" + args.item + "' does not exist");
   }
+  // Text vectors of the last `tailor embed-items`, aligned with the model's items.
+  std::optional<dataset::ContentVectors> content;
+  if (by == rank::SimilarBy::kContent || by == rank::SimilarBy::kHybrid)
+    if (auto vectors = semantic::load_current_item_vectors(*store))
+      content = semantic::align_item_vectors(*vectors, rec->item_ids());
+  const rank::SimilarResult answer = rank::similar_items(*rec, *idx, args.n, by, content ? &*content : nullptr);
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& r : rec->similar_items(*idx, args.n))
+  for (const auto& r : answer.items)
     items.push_back(rank::scored_item_json(*store, rec->item_ids().id(r.item), r.score));
   if (global.json) {
-    print_json({{"item", args.item}, {"model", rec->name()}, {"items", items}});
+    print_json({{"item", args.item}, {"model", rec->name()}, {"by", rank::similar_by_name(by)},
+                {"source", answer.source}, {"items", items}});
   } else {
     auto self = store->get_item(args.item);
-    print_items("items similar to " + args.item + (self ? " (" + self->title + ")" : "") + ", by " + rec->name(),
+    print_items("items similar to " + args.item + (self ? " (" + self->title + ")" : "") + ", by " + answer.source,
                 items);
   }
 }
@@ -176,6 +186,9 @@ void register_similar(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--item", args->item, "Item id")->required();
   cmd->add_option("--n", args->n, "How many items");
   cmd->add_option("--model", args->model, "Use this trained model instead of the current one");
+  cmd->add_option("--by", args->by,
+                  "model (the model's own notion), content (text embeddings; run tailor embed-items first), "
+                  "behaviour (co-consumption) or hybrid (both; items without events by their text)");
   cmd->add_flag("--json", global.json, "Print as JSON");
   cmd->callback([args, &global] { run_similar(*args, global); });
 }

@@ -129,8 +129,8 @@ void register_split(CLI::App& app, GlobalOptions& global) {
   auto args = std::make_shared<SplitArgs>();
   auto* cmd = app.add_subcommand("split", "Write a seeded train/validation/test split of the store to TSV files");
   cmd->add_option("--db", args->db, "Store: SQLite file path or sqlite:// URL")->required();
-  cmd->add_option("--split", args->split, "random, temporal, leave-one-out, global-temporal, recbole")
-      ->check(CLI::IsMember({"random", "temporal", "leave-one-out", "loo", "global-temporal", "recbole"}));
+  cmd->add_option("--split", args->split, "random, temporal, leave-one-out, global-temporal, recbole, cold-items")
+      ->check(CLI::IsMember({"random", "temporal", "leave-one-out", "loo", "global-temporal", "recbole", "cold-items", "cold_items"}));
   cmd->add_option("--test-fraction", args->test_fraction, "Share of each user's interactions held out");
   cmd->add_option("--last-n", args->last_n, "Temporal split: hold out each user's last N interactions");
   cmd->add_option("--seed", args->seed, "Random seed");

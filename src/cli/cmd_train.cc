@@ -7,6 +7,7 @@
 #include "tailor/dataset/dataset.h"
 #include "tailor/eval/eval.h"
 #include "tailor/model/model.h"
+#include "tailor/semantic/semantic.h"
 #include "tailor/store/store.h"
 
 namespace tailor::cli {
@@ -26,8 +27,12 @@ dataset::SnapshotOptions snapshot_options_from(const SnapshotArgs& args) {
   return options;
 }
 
+// The snapshot with the store's item text vectors attached (when `tailor
+// embed-items` made some), so content-aware models see them.
 dataset::Dataset take_snapshot(const store::Store& store, const SnapshotArgs& args, const GlobalOptions& global) {
-  return dataset::snapshot(store, snapshot_options_from(args), global.quiet || global.json);
+  dataset::Dataset data = dataset::snapshot(store, snapshot_options_from(args), global.quiet || global.json);
+  semantic::attach_item_vectors(store, data);
+  return data;
 }
 
 void add_snapshot_options(CLI::App* cmd, SnapshotArgs& args) {
@@ -73,7 +78,8 @@ nlohmann::json train_and_save(store::Store& store, const TrainArgs& args, const 
   fit.quiet = global.quiet || global.json;
   model::StoreTrainingSummary trained;
   auto recommender = model::train_from_store(store, args.model, merged_params(args.config, args.model, args.params),
-                                             snapshot_options_from(args.snapshot), fit, &trained);
+                                             snapshot_options_from(args.snapshot), fit, &trained,
+                                             [&store](dataset::Dataset& data) { semantic::attach_item_vectors(store, data); });
   if (!args.out.empty()) recommender->save_file(args.out);
   nlohmann::json summary = {{"model", args.model},
                             {"params", recommender->params()},
@@ -202,8 +208,8 @@ void register_eval(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--model", args->model, "Model name (popular, itemknn, userknn, als, ease, ...; default itemknn or --config's)");
   cmd->add_option("--param", args->params, "Hyper-parameter key=value (repeatable)");
   cmd->add_option("--config", args->config, "Hyper-parameters from a tailor tune --out file");
-  cmd->add_option("--split", args->split, "random, temporal, leave-one-out, global-temporal, recbole")
-      ->check(CLI::IsMember({"random", "temporal", "leave-one-out", "loo", "global-temporal", "recbole"}));
+  cmd->add_option("--split", args->split, "random, temporal, leave-one-out, global-temporal, recbole, cold-items")
+      ->check(CLI::IsMember({"random", "temporal", "leave-one-out", "loo", "global-temporal", "recbole", "cold-items", "cold_items"}));
   cmd->add_option("--test-fraction", args->test_fraction, "Share of each user's interactions held out");
   cmd->add_option("--last-n", args->last_n, "Temporal split: hold out each user's last N interactions");
   cmd->add_option("--seed", args->seed, "Random seed of the split and the model");

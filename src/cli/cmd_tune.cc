@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "tailor/dataset/dataset.h"
 #include "tailor/eval/eval.h"
+#include "tailor/semantic/semantic.h"
 #include "tailor/store/store.h"
 
 namespace tailor::cli {
@@ -62,6 +63,7 @@ void run_tune(const TuneArgs& args, const GlobalOptions& global) {
   snapshot_options.event_types.allow_unknown = true;
   const bool quiet = global.quiet || global.json;
   dataset::Dataset data = dataset::snapshot(*store, snapshot_options, quiet);
+  semantic::attach_item_vectors(*store, data);  // text vectors for content-aware models
   TAILOR_CHECK_ARG(!data.interactions.empty(), "the store has no interactions to tune on");
   eval::TuneOptions options;
   options.trials = args.trials;
@@ -136,8 +138,8 @@ void register_tune(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--trials", args->trials, "Number of configurations tried (the first is the defaults)")
       ->check(CLI::Range(1, 10000));
   cmd->add_option("--metric", args->metric, "Validation metric: ndcg@K, recall@K, ... (maximised) or rmse/mae (minimised)");
-  cmd->add_option("--split", args->split, "random, temporal, leave-one-out, global-temporal, recbole")
-      ->check(CLI::IsMember({"random", "temporal", "leave-one-out", "loo", "global-temporal", "recbole"}));
+  cmd->add_option("--split", args->split, "random, temporal, leave-one-out, global-temporal, recbole, cold-items")
+      ->check(CLI::IsMember({"random", "temporal", "leave-one-out", "loo", "global-temporal", "recbole", "cold-items", "cold_items"}));
   cmd->add_option("--test-fraction", args->test_fraction, "Share of each user's interactions held out");
   cmd->add_option("--seed", args->seed, "Seed of the splits, the search and the models");
   cmd->add_option("--space", args->space, "Search range name=low:high[:log] (repeatable; default: around each default)");

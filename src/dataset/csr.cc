@@ -111,3 +111,14 @@ CsrMatrix build_csr(std::span<const Interaction> interactions, std::uint32_t row
 CsrMatrix Dataset::user_items() const { return build_csr(interactions, user_count(), item_count()); }
 
 }  // namespace tailor::dataset
+
+namespace tailor::dataset {
+
+bool ContentVectors::has(std::uint32_t item) const {
+  if (dim == 0 || (std::size_t{item} + 1) * dim > rows.size()) return false;
+  for (float v : row(item))
+    if (v != 0.0f) return true;
+  return false;
+}
+
+}  // namespace tailor::dataset

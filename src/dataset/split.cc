@@ -138,9 +138,34 @@ Split split_global_temporal(const Dataset& dataset, const SplitOptions& options,
   return emit(dataset, parts);
 }
 
+// Items, not users, are held out: a seeded sample of the items that have
+// interactions, all of whose interactions become test.
+Split split_cold_items(const Dataset& dataset, const SplitOptions& options) {
+  check_fraction(options.test_fraction, "cold_items");
+  std::vector<std::uint32_t> items;
+  {
+    std::vector<bool> used(dataset.item_count(), false);
+    for (const Interaction& x : dataset.interactions) used[x.item] = true;
+    for (std::uint32_t item_idx = 0; item_idx < dataset.item_count(); ++item_idx)
+      if (used[item_idx]) items.push_back(item_idx);
+  }
+  Rng rng(options.seed);
+  std::vector<std::size_t> order(items.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  shuffle(order, rng);
+  const std::size_t n_cold = held_out_count(items.size(), options.test_fraction);
+  std::vector<bool> cold(dataset.item_count(), false);
+  for (std::size_t rank = 0; rank < n_cold; ++rank) cold[items[order[rank]]] = true;
+  std::vector<Part> parts(dataset.interactions.size(), Part::kTrain);
+  for (std::size_t pos = 0; pos < dataset.interactions.size(); ++pos)
+    if (cold[dataset.interactions[pos].item]) parts[pos] = Part::kTest;
+  return emit(dataset, parts);
+}
+
 }  // namespace
 
 Split split(const Dataset& dataset, const SplitOptions& options) {
+  if (options.kind == SplitKind::kColdItems) return split_cold_items(dataset, options);
   const auto groups = group_by_user(dataset);
   if (options.kind == SplitKind::kGlobalTemporal) return split_global_temporal(dataset, options, groups);
   if (options.kind == SplitKind::kRandom) check_fraction(options.test_fraction, "random");
@@ -178,6 +203,7 @@ Split split(const Dataset& dataset, const SplitOptions& options) {
         break;
       }
       case SplitKind::kGlobalTemporal:
+      case SplitKind::kColdItems:
         break;  // handled above
     }
   }
@@ -213,15 +239,19 @@ std::vector<Split> kfold(const Dataset& dataset, int k, std::uint64_t seed) {
   return out;
 }
 
-SplitKind parse_split_kind(std::string_view name) {
+SplitKind parse_split_kind(std::string_view name_in) {
+  std::string normalised(name_in);  // the CLI spells them with hyphens
+  std::replace(normalised.begin(), normalised.end(), '-', '_');
+  const std::string_view name = normalised;
   if (name == "random") return SplitKind::kRandom;
   if (name == "temporal") return SplitKind::kTemporal;
   if (name == "leave_one_out" || name == "loo") return SplitKind::kLeaveOneOut;
   if (name == "global_temporal") return SplitKind::kGlobalTemporal;
   if (name == "recbole") return SplitKind::kRecbole;
+  if (name == "cold_items") return SplitKind::kColdItems;
   throw_error(ErrorCode::kInvalidArgument,
-              "split: unknown kind '" + std::string(name) +
-                  "' (expected random, temporal, leave_one_out, global_temporal or recbole)");
+              "split: unknown kind '" + std::string(name_in) +
+                  "' (expected random, temporal, leave_one_out, global_temporal, recbole or cold_items)");
 }
 
 std::string_view split_kind_name(SplitKind kind) {
@@ -231,6 +261,7 @@ std::string_view split_kind_name(SplitKind kind) {
     case SplitKind::kLeaveOneOut: return "leave_one_out";
     case SplitKind::kGlobalTemporal: return "global_temporal";
     case SplitKind::kRecbole: return "recbole";
+    case SplitKind::kColdItems: return "cold_items";
   }
   return "random";
 }

@@ -224,6 +224,13 @@ MetricMap evaluate_ranking(const model::Recommender& model, std::span<const data
   std::size_t max_k = 0;
   for (std::size_t k : options.ks) max_k = std::max(max_k, k);
   recommend_options.n = max_k;
+  std::vector<bool> trained;
+  if (options.cold_items_only) {
+    trained.assign(model.item_count(), false);
+    for (const auto& x : train)
+      if (x.item < trained.size()) trained[x.item] = true;
+    recommend_options.filter = [&trained](std::uint32_t item) { return !trained[item]; };
+  }
   return evaluate_lists(model.user_count(), model.item_count(), train, test, options,
                         [&](std::uint32_t user, int, std::span<const std::uint32_t> seen, std::vector<float>& scores,
                             std::vector<model::ScoredItem>& top) {

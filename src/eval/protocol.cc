@@ -64,6 +64,11 @@ MetricMap run_protocol(const dataset::Dataset& dataset, const std::string& model
     return out;
   }
 
+  if (options.split.kind == dataset::SplitKind::kColdItems) {
+    ProtocolOptions cold = options;
+    cold.eval.cold_items_only = true;
+    return run_on_split(dataset, dataset::split(dataset, options.split), model_name, params, cold);
+  }
   return run_on_split(dataset, dataset::split(dataset, options.split), model_name, params, options);
 }
 

@@ -47,6 +47,11 @@ std::vector<ParamSpec> bm25_param_specs();
 std::vector<ParamSpec> hybrid_param_specs();
 std::unique_ptr<Recommender> make_bm25(const Params& params);
 std::unique_ptr<Recommender> make_hybrid(const Params& params);
+// @deep-models
+std::vector<ParamSpec> sasrec_param_specs();
+std::vector<ParamSpec> twotower_param_specs();
+std::unique_ptr<Recommender> make_sasrec(const Params& params);
+std::unique_ptr<Recommender> make_twotower(const Params& params);
 // What a fitted hybrid learned: {"warm_weights": {source: w}, "cold_weights":
 // {...}, "validation_ndcg@10": {source or "blend": ndcg}, "validation_users",
 // "segments"}; null when `model` is not a hybrid.

@@ -30,6 +30,9 @@ const Entry kEntries[] = {
     // @content-models (bm25, hybrid)
     {"bm25", detail::make_bm25, detail::bm25_param_specs},
     {"hybrid", detail::make_hybrid, detail::hybrid_param_specs},
+    // @deep-models (sasrec, twotower)
+    {"sasrec", detail::make_sasrec, detail::sasrec_param_specs},
+    {"twotower", detail::make_twotower, detail::twotower_param_specs},
 };
 
 const Entry& find_entry(const std::string& name) {

@@ -10,9 +10,11 @@ std::string model_artifact_name(const std::string& model_name) { return "model:"
 
 std::unique_ptr<Recommender> train_from_store(store::Store& store, const std::string& model_name,
                                               const Params& params, const dataset::SnapshotOptions& snapshot_options,
-                                              const FitOptions& fit_options, StoreTrainingSummary* summary) {
+                                              const FitOptions& fit_options, StoreTrainingSummary* summary,
+                                              const PrepareDataset& prepare) {
   auto recommender = create_model(model_name, params);  // bad name or params fail before any work
-  const dataset::Dataset data = dataset::snapshot(store, snapshot_options, fit_options.quiet);
+  dataset::Dataset data = dataset::snapshot(store, snapshot_options, fit_options.quiet);
+  if (prepare) prepare(data);
   TAILOR_CHECK_ARG(!data.interactions.empty(), "the store has no interactions to train on; import some first");
   const double start = monotonic_seconds();
   recommender->fit(data, data.interactions, fit_options);

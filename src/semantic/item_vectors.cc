@@ -40,6 +40,9 @@ constexpr const char* kCacheType = "item-embeddings";
 constexpr std::size_t kEmbedBatch = 32;
 
 std::string cache_artifact_name(const std::string& model_id) { return "embeddings:" + model_id; }
+// Names the model id of the latest refresh (plain text), so readers that
+// open no embedder (training, similar --by content) find the vectors.
+constexpr const char* kCurrentArtifact = "embeddings:current";
 
 // FNV-1a, 64-bit: stable across platforms and releases (std::hash is not),
 // which is what a persisted cache key needs. Collisions only cost a stale
@@ -275,12 +278,40 @@ ItemVectors refresh_item_vectors(store::Store& store, llm::Embedder& embedder) {
   // reordering; an unchanged catalogue costs one read and no write.
   const bool changed = out.embedded_now > 0 || out.item_ids != old.vectors.item_ids ||
                        out.categories != old.vectors.categories;
-  if (changed) {
+  const bool current = store.get_artifact(kCurrentArtifact) == model_id;
+  if (changed || !current) {
     auto writer = store.begin_write();
-    writer->put_artifact(cache_artifact_name(model_id), serialize_cache(out, hashes));
+    if (changed) writer->put_artifact(cache_artifact_name(model_id), serialize_cache(out, hashes));
+    if (!current) writer->put_artifact(kCurrentArtifact, model_id);
     writer->commit();
   }
   return out;
+}
+
+std::optional<ItemVectors> load_current_item_vectors(const store::Store& store) {
+  const auto model_id = store.get_artifact(kCurrentArtifact);
+  if (!model_id) return std::nullopt;
+  return load_item_vectors(store, *model_id);
+}
+
+dataset::ContentVectors align_item_vectors(const ItemVectors& vectors, const dataset::IdMap& items) {
+  dataset::ContentVectors out;
+  out.model_id = vectors.model_id;
+  out.dim = static_cast<std::uint32_t>(vectors.dim);
+  out.rows.assign(std::size_t{items.size()} * out.dim, 0.0f);
+  for (std::size_t row = 0; row < vectors.item_ids.size(); ++row) {
+    const auto item_idx = items.find(vectors.item_ids[row]);
+    if (!item_idx) continue;
+    std::copy_n(vectors.rows.data() + row * out.dim, out.dim, out.rows.data() + std::size_t{*item_idx} * out.dim);
+  }
+  return out;
+}
+
+bool attach_item_vectors(const store::Store& store, dataset::Dataset& dataset) {
+  const auto vectors = load_current_item_vectors(store);
+  if (!vectors) return false;
+  dataset.item_vectors = align_item_vectors(*vectors, dataset.items);
+  return true;
 }
 
 }  // namespace tailor::semantic

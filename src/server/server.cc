@@ -25,6 +25,7 @@
 #include "tracked_store.h"
 #include "tailor/dataset/dataset.h"
 #include "tailor/profile/profile.h"
+#include "tailor/semantic/semantic.h"
 #include "tailor/server/server.h"
 
 namespace tailor::server {
@@ -219,6 +220,16 @@ struct Server::Impl {
   std::atomic<std::uint64_t> model_generation{0};
   std::unique_ptr<AccessLog> access_log;  // nullptr = off
   std::unique_ptr<SearchService> search;  // GET /v1/search; loads its embedder on first use
+  // Item text vectors aligned with the current model's items for
+  // /v1/items/{id}/similar?by=content|hybrid, rebuilt when the model, the
+  // catalogue or the store's current embedding model changes.
+  struct SimilarContent {
+    std::uint64_t model_generation = 0, catalogue_generation = 0;
+    std::string embedding_model;
+    std::shared_ptr<const dataset::ContentVectors> vectors;
+  };
+  std::mutex similar_content_mutex;
+  SimilarContent similar_content;
 
   // Retraining triggers: events committed through this server, and where the
   // counters stood when the last training started (any trigger).
@@ -279,7 +290,7 @@ struct Server::Impl {
         {{"PUT", "/v1/items/{id}", admin, {}, "Create or replace an item", "ItemInput", "Item"}, &Impl::put_item},
         {{"GET", "/v1/items/{id}", client, {}, "An item", "", "Item"}, &Impl::get_item},
         {{"DELETE", "/v1/items/{id}", admin, {}, "Delete an item", "", "Deleted"}, &Impl::delete_item},
-        {{"GET", "/v1/items/{id}/similar", client, {"n"}, "Items similar to an item", "", "SimilarItems"},
+        {{"GET", "/v1/items/{id}/similar", client, {"n", "by"}, "Items similar to an item (by=model|content|behaviour|hybrid)", "", "SimilarItems"},
          &Impl::get_similar},
         {{"POST", "/v1/events", client, {}, "Write one event or a batch (all or nothing)", "EventBatch",
           "EventsWritten"},
@@ -699,9 +710,32 @@ struct Server::Impl {
         throw_error(ErrorCode::kNotFound, "item '" + args[0] + "' has no interactions in the current model");
       throw_error(ErrorCode::kNotFound, "item '" + args[0] + "' does not exist");
     }
+    const rank::SimilarBy by = rank::parse_similar_by(query.text("by", "model"));
+    std::shared_ptr<const dataset::ContentVectors> content;
+    if (by == rank::SimilarBy::kContent || by == rank::SimilarBy::kHybrid) content = content_vectors(*snap);
+    const rank::SimilarResult answer = rank::similar_items(rec, *idx, n, by, content.get());
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& r : rec.similar_items(*idx, n)) items.push_back(rank::scored_item_json(*store, rec.item_ids().id(r.item), r.score));
-    send_json(res, 200, {{"item", args[0]}, {"model", rec.name()}, {"items", items}});
+    for (const auto& r : answer.items) items.push_back(rank::scored_item_json(*store, rec.item_ids().id(r.item), r.score));
+    send_json(res, 200, {{"item", args[0]}, {"model", rec.name()}, {"by", rank::similar_by_name(by)},
+                         {"source", answer.source}, {"items", items}});
+  }
+
+  // The store's current item text vectors aligned with the snapshot's model (null when never embedded).
+  std::shared_ptr<const dataset::ContentVectors> content_vectors(const ModelSnapshot& snap) {
+    const std::uint64_t catalogue = generations.catalogue();
+    const std::string embedding_model = store->get_artifact("embeddings:current").value_or("");
+    std::lock_guard lock(similar_content_mutex);
+    if (similar_content.model_generation != snap.generation || similar_content.catalogue_generation != catalogue ||
+        similar_content.embedding_model != embedding_model || !similar_content.vectors) {
+      auto vectors = semantic::load_current_item_vectors(*store);
+      similar_content.vectors =
+          vectors ? std::make_shared<const dataset::ContentVectors>(semantic::align_item_vectors(*vectors, snap.model->item_ids()))
+                  : nullptr;
+      similar_content.model_generation = snap.generation;
+      similar_content.catalogue_generation = catalogue;
+      similar_content.embedding_model = embedding_model;
+    }
+    return similar_content.vectors;
   }
 
   void get_search(const httplib::Request& req, httplib::Response& res, const std::vector<std::string>&) {
@@ -787,7 +821,9 @@ struct Server::Impl {
       model::FitOptions fit;
       fit.threads = options.train_threads;
       model::StoreTrainingSummary trained;
-      auto recommender = model::train_from_store(*store, name, params, snap_options, fit, &trained);
+      // Item text vectors from `tailor embed-items` (or the search route's refresh) feed content-aware models.
+      auto recommender = model::train_from_store(*store, name, params, snap_options, fit, &trained,
+                                                 [this](dataset::Dataset& data) { semantic::attach_item_vectors(*store, data); });
       auto snap = std::make_shared<ModelSnapshot>();
       snap->model = std::shared_ptr<const model::Recommender>(std::move(recommender));
       snap->source = "trained";

@@ -456,8 +456,10 @@ TEST(Split, ParseKindsAndRejectBadOptions) {
   EXPECT_EQ(parse_split_kind("loo"), SplitKind::kLeaveOneOut);
   EXPECT_EQ(parse_split_kind("recbole"), SplitKind::kRecbole);
   for (auto kind : {SplitKind::kRandom, SplitKind::kTemporal, SplitKind::kLeaveOneOut, SplitKind::kGlobalTemporal,
-                    SplitKind::kRecbole})
+                    SplitKind::kRecbole, SplitKind::kColdItems})
     EXPECT_EQ(parse_split_kind(split_kind_name(kind)), kind);
+  EXPECT_EQ(parse_split_kind("leave-one-out"), SplitKind::kLeaveOneOut);  // the CLI's spelling
+  EXPECT_EQ(parse_split_kind("cold-items"), SplitKind::kColdItems);
   try {
     parse_split_kind("nope");
     FAIL();
@@ -468,6 +470,29 @@ TEST(Split, ParseKindsAndRejectBadOptions) {
   SplitOptions o;
   o.test_fraction = 1.5;
   EXPECT_THROW(split(synthetic(), o), Error);
+}
+
+// Cold items: a seeded share of the items, and every interaction with them,
+// is test; no test item appears in train.
+TEST(Split, ColdItemsHoldOutWholeItems) {
+  const Dataset d = synthetic();
+  SplitOptions o;
+  o.kind = SplitKind::kColdItems;
+  o.test_fraction = 0.25;
+  const Split s = split(d, o);
+  expect_partition(d, s);
+  std::set<std::uint32_t> train_items, test_items, all_items;
+  for (const auto& x : s.train) train_items.insert(x.item);
+  for (const auto& x : s.test) test_items.insert(x.item);
+  for (const auto& x : d.interactions) all_items.insert(x.item);
+  for (std::uint32_t item : test_items) EXPECT_EQ(train_items.count(item), 0u) << item;
+  EXPECT_EQ(test_items.size(), static_cast<std::size_t>(std::floor(all_items.size() * 0.25 + 0.5)));
+  std::size_t expected_test = 0;
+  for (const auto& x : d.interactions) expected_test += test_items.count(x.item);
+  EXPECT_EQ(s.test.size(), expected_test);
+  EXPECT_EQ(keys(split(d, o).test), keys(s.test));  // seeded
+  o.seed = 7;
+  EXPECT_NE(keys(split(d, o).test), keys(s.test));
 }
 
 TEST(Split, EmptyDatasetGivesEmptySplit) {

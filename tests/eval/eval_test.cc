@@ -231,6 +231,27 @@ TEST(Protocol, SplitFitEvaluate) {
   EXPECT_THROW(run_protocol(d, "itemknn", model::Params{{"bogus", 1}}, o), Error);
 }
 
+// The cold-start protocol: lists hold only the held-out items. Models that know
+// items only from behaviour cannot score them (NDCG 0); content vectors can.
+TEST(Protocol, ColdItemsRankOnlyTheHeldOutItems) {
+  Dataset d = two_groups();
+  // Text vectors that say which group an item belongs to.
+  d.item_vectors.dim = 2;
+  d.item_vectors.rows.assign(30 * 2, 0.0f);
+  for (std::uint32_t item_idx = 0; item_idx < 30; ++item_idx) d.item_vectors.rows[item_idx * 2 + item_idx % 2] = 1.0f;
+  ProtocolOptions o;
+  o.split.kind = dataset::SplitKind::kColdItems;
+  o.split.test_fraction = 0.3;
+  o.eval.ks = {5};
+  const MetricMap popular = run_protocol(d, "popular", model::Params::object(), o);
+  EXPECT_GT(popular.at("users"), 20);
+  EXPECT_EQ(popular.at("ndcg@5"), 0.0);  // held-out items have no popularity
+  const MetricMap hybrid = run_protocol(d, "hybrid", model::Params{{"cold_fill_embedding", true}}, o);
+  EXPECT_GT(hybrid.at("ndcg@5"), 0.5);  // the embedding source knows their group
+  const MetricMap twotower = run_protocol(d, "twotower", model::Params{{"epochs", 150}, {"learning_rate", 0.01}, {"batch_size", 16}}, o);
+  EXPECT_GT(twotower.at("ndcg@5"), 0.5);
+}
+
 TEST(Protocol, KFoldAveragesRatingMetrics) {
   Dataset d = two_groups();
   ProtocolOptions o;

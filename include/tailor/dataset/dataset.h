@@ -101,6 +101,24 @@ struct ItemMeta {
   Timestamp created_at = 0;
 };
 
+// Dense content vectors of items (text embeddings). Row r belongs to the item
+// of dense index r; an item without a vector has an all-zero row. The vectors
+// are computed above the model layer (the semantic component embeds item text
+// with a language model and caches the result in the store), so the dataset
+// layer never fills them: a caller that has them attaches them to a Dataset
+// (semantic::attach_item_vectors) before fitting. Rows are L2-normalised, so
+// an inner product is a cosine.
+struct ContentVectors {
+  std::string model_id;           // the embedding model that produced them
+  std::uint32_t dim = 0;          // 0 = none
+  std::vector<float> rows;        // item_count x dim, row-major
+
+  bool empty() const { return dim == 0; }
+  std::span<const float> row(std::uint32_t item) const { return {rows.data() + std::size_t{item} * dim, dim}; }
+  // False for an item beyond the table or with an all-zero row.
+  bool has(std::uint32_t item) const;
+};
+
 // Everything a recommender trains on. Immutable once built; share it as
 // shared_ptr<const Dataset>.
 struct Dataset {
@@ -109,6 +127,10 @@ struct Dataset {
   std::vector<Interaction> interactions;  // sorted by (user, timestamp, item)
   std::vector<ItemMeta> item_meta;        // size == items.size()
   std::vector<data::Json> user_attributes;  // size == users.size()
+  // Text embeddings of the items when the caller attached them (empty
+  // otherwise); rows == item_count when present. Models that use content
+  // (hybrid's embedding source, twotower) read them at fit and keep a copy.
+  ContentVectors item_vectors;
 
   std::uint32_t user_count() const { return users.size(); }
   std::uint32_t item_count() const { return items.size(); }
@@ -162,6 +184,7 @@ enum class SplitKind {
   kLeaveOneOut,   // per user: the single latest interaction
   kGlobalTemporal,// everything at or after the time quantile 1 - test_fraction
   kRecbole,       // per user random 8:1:1 train:validation:test (RecBole's RO split)
+  kColdItems,     // a random test_fraction of the items: every interaction with them is test
 };
 // Every split except kGlobalTemporal leaves each user at least one training
 // interaction. Outputs keep the dataset's interaction order, (user, timestamp, item).
@@ -171,6 +194,10 @@ enum class SplitKind {
 // floor(0.1 n), train = the rest; then (test first, then validation) a part
 // whose exact share 0.1 n lies in (0, 1) takes one interaction from train
 // while train keeps more than one. test_fraction is not used by kRecbole.
+// kColdItems draws round(test_fraction x items with interactions) items
+// (seeded) and moves all their interactions to test, so those items are
+// unknown to training (the cold-start protocol); a user may end with no
+// training interaction, and min_user_interactions does not apply.
 
 struct SplitOptions {
   SplitKind kind = SplitKind::kRandom;
@@ -189,7 +216,7 @@ Split split(const Dataset& dataset, const SplitOptions& options);
 // every interaction is in exactly one test fold.
 std::vector<Split> kfold(const Dataset& dataset, int k, std::uint64_t seed);
 
-// "random", "temporal", "leave_one_out" (or "loo"), "global_temporal", "recbole".
+// "random", "temporal", "leave_one_out" (or "loo"), "global_temporal", "recbole", "cold_items".
 SplitKind parse_split_kind(std::string_view name);  // throws InvalidArgument
 std::string_view split_kind_name(SplitKind kind);
 

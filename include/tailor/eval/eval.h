@@ -61,6 +61,10 @@ struct EvalOptions {
   std::size_t max_users = 0;
   // Test items below this rating are not relevant (0 = every test interaction is).
   double relevance_threshold = 0;
+  // The cold-start protocol: lists hold only items without any interaction in
+  // `train` (what a kColdItems split held out), so the question is how well
+  // a model ranks new items it never saw used. run_protocol sets it for kColdItems.
+  bool cold_items_only = false;
 };
 
 // Metric name -> value ("ndcg@10", "precision@10", "mrr", "auc", "coverage@10",

@@ -207,13 +207,19 @@ struct StoreTrainingSummary {
   std::size_t model_bytes = 0;
 };
 
+// Called on the snapshot before fitting, to attach what lives above the model
+// layer (the item text vectors of the semantic component: callers pass
+// semantic::attach_item_vectors). Empty = nothing to attach.
+using PrepareDataset = std::function<void(dataset::Dataset&)>;
+
 // Snapshots the store, fits `model_name` on every interaction, and saves it as
 // both the current model and the named one in one durable write. Returns the
 // fitted model. InvalidArgument for an unknown model / bad params / an empty
 // store. Safe to call while other threads read the store.
 std::unique_ptr<Recommender> train_from_store(store::Store& store, const std::string& model_name,
                                               const Params& params, const dataset::SnapshotOptions& snapshot_options,
-                                              const FitOptions& fit_options, StoreTrainingSummary* summary = nullptr);
+                                              const FitOptions& fit_options, StoreTrainingSummary* summary = nullptr,
+                                              const PrepareDataset& prepare = {});
 
 // Creates a model by registry name with hyper-parameters (unknown keys ->
 // InvalidArgument). Names: popular, itemknn, userknn, baseline, bm25, hybrid, ...
@@ -258,6 +264,11 @@ class TopK {
 // similarity calls. InvalidArgument unless λ is in [0, 1]. Thread-safe.
 std::vector<ScoredItem> mmr_rerank(std::span<const ScoredItem> candidates, std::size_t n, double lambda,
                                    const std::function<float(std::uint32_t, std::uint32_t)>& similarity);
+
+// The n items whose text vectors are closest to `item`'s (cosine; the rows
+// are unit vectors), best first, never `item` itself; empty when `item` has no
+// vector. Items need no events: what `similar --by content` answers. O(items · dim). Thread-safe.
+std::vector<ScoredItem> similar_by_content(const dataset::ContentVectors& vectors, std::uint32_t item, std::size_t n);
 
 // Binary I/O helpers for payloads (little-endian, length-prefixed). Readers
 // throw Corruption on truncation.

@@ -55,6 +55,36 @@ RecommendResult recommend_for_user(const store::Store& store, const model::Recom
 // {"item", "score", "title", "categories", "price"} of one answer row.
 nlohmann::json scored_item_json(const store::Store& store, const std::string& item_id, float score);
 
+// --------------------------------------------------------- similar items ---
+
+// What "similar" means for `tailor similar --by` and /v1/items/{id}/similar?by=.
+enum class SimilarBy {
+  kModel,      // the current model's own similar_items (the default)
+  kContent,    // cosine of the items' text vectors (needs `tailor embed-items`; items need no events)
+  kBehaviour,  // cosine of the items' training users: "people who used this also used"
+  kHybrid,     // content and behaviour blended; items without events take their content score
+};
+// "model", "content", "behaviour" (or "behavior"), "hybrid"; InvalidArgument naming "by".
+SimilarBy parse_similar_by(const std::string& name);
+std::string similar_by_name(SimilarBy by);
+
+struct SimilarResult {
+  std::vector<model::ScoredItem> items;  // indexes of the model's item map, best first
+  std::string source;                    // how the list was made ("content", "hybrid (content only: ...)", ...)
+};
+
+// Items similar to `item` (an index of model.item_ids()), never itself. `content` are text
+// vectors aligned with the model's item map (semantic::align_item_vectors), or null/empty
+// when the store has none: then kContent is Unavailable naming `tailor embed-items`, and
+// kHybrid answers from behaviour alone (and says so in `source`).
+//   behaviour(i, j) = |U_i ∩ U_j| / √(|U_i| · |U_j|)   (U = the item's training users)
+//   hybrid(i, j)    = ½ · b(i, j) / max_j b + ½ · (c(i, j) − min_j c) / (max_j c − min_j c)
+// where b is replaced by c for an item with no training users (new items
+// compete on their text), and a query item with no users uses c alone.
+// Hidden and unavailable items are left out. Thread-safe.
+SimilarResult similar_items(const model::Recommender& model, std::uint32_t item, std::size_t n, SimilarBy by,
+                            const dataset::ContentVectors* content);
+
 // ----------------------------------------------------------- suitability ---
 //
 // Investor suitability (证券期货投资者适当性管理办法 Art. 18-22; MiFID II

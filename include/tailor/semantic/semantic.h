@@ -54,6 +54,21 @@ struct ItemVectors {
 ItemVectors refresh_item_vectors(store::Store& store, llm::Embedder& embedder);
 // The cached vectors without embedding anything (nullopt when none for this model).
 std::optional<ItemVectors> load_item_vectors(const store::Store& store, const std::string& model_id);
+// The vectors of the latest refresh_item_vectors on this store, whichever
+// embedder made them (the artifact "embeddings:current" names it); nullopt
+// when items were never embedded. What training and `similar --by content`
+// use, so neither has to open an embedder.
+std::optional<ItemVectors> load_current_item_vectors(const store::Store& store);
+
+// The vectors as rows aligned with `items` (dense indexes of a dataset or a
+// model); items without a cached vector get a zero row.
+dataset::ContentVectors align_item_vectors(const ItemVectors& vectors, const dataset::IdMap& items);
+// Attaches the store's current vectors to `dataset` (dataset.item_vectors),
+// so content-aware models (hybrid's embedding source, twotower) can use them.
+// Returns false, changing nothing, when the store has none. The model layer
+// sits below this component and never reads the cache itself: callers that
+// train (tailor train / eval / tune, the server's trainer) call this first.
+bool attach_item_vectors(const store::Store& store, dataset::Dataset& dataset);
 
 // ---------------------------------------------------------------- intent ---
 
