@@ -194,8 +194,10 @@ json experiment_report(const store::Store& store, const std::string& id, const R
   for (const auto& v : d.variants) weights.push_back(v.weight);
   const double srm = srm_p_value(users_by_variant, weights);
   const double weight_total = std::accumulate(weights.begin(), weights.end(), 0.0);
+  json srm_users = json::array();
+  for (double n : users_by_variant) srm_users.push_back(static_cast<std::uint64_t>(n));
   json srm_json = {{"p_value", srm}, {"flag", srm < kSrmThreshold}, {"threshold", kSrmThreshold},
-                   {"users", users_by_variant}};
+                   {"users", srm_users}};
   json expected = json::array();
   for (double w : weights) expected.push_back(w / weight_total);
   srm_json["expected_share"] = expected;
@@ -203,7 +205,8 @@ json experiment_report(const store::Store& store, const std::string& id, const R
   json variants = json::array();
   for (std::size_t v = 0; v < d.variants.size(); ++v)
     variants.push_back({{"name", d.variants[v].name}, {"model", d.variants[v].model},
-                        {"users", users_by_variant[v]}, {"exposures", exposures_by_variant[v]}});
+                        {"users", static_cast<std::uint64_t>(users_by_variant[v])},
+                        {"exposures", static_cast<std::uint64_t>(exposures_by_variant[v])}});
   report["variants"] = variants;
 
   TestOptions test;
@@ -240,11 +243,12 @@ json experiment_report(const store::Store& store, const std::string& id, const R
     }
     json rows = json::array();
     const Moments control_plain = variant_moments(data[0], shape);
-    rows.push_back({{"name", data[0].name}, {"control", true}, {"users", data[0].users},
+    rows.push_back({{"name", data[0].name}, {"control", true}, {"users", static_cast<std::uint64_t>(data[0].users)},
                     {"mean", control_plain.unadjusted_mean}});
     for (std::size_t v = 1; v < data.size(); ++v) {
       Moments a = control_plain, b = variant_moments(data[v], shape);
-      json row = {{"name", data[v].name}, {"control", false}, {"users", data[v].users}, {"mean", b.unadjusted_mean}};
+      json row = {{"name", data[v].name}, {"control", false}, {"users", static_cast<std::uint64_t>(data[v].users)},
+                  {"mean", b.unadjusted_mean}};
       if (shape.cuped) {
         const double theta = cuped_theta(data[0], data[v], shape);
         a = cuped_moments(data[0], shape, theta);

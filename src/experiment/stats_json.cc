@@ -139,12 +139,12 @@ nlohmann::json stats_from_aggregates(const nlohmann::json& input) {
               {"difference", options.difference == Difference::kRelative ? "relative" : "absolute"}};
   json rows = json::array();
   const Moments control_plain = variant_moments(variants[0], shape);
-  rows.push_back({{"name", variants[0].name}, {"control", true}, {"users", variants[0].users},
+  rows.push_back({{"name", variants[0].name}, {"control", true}, {"users", static_cast<std::uint64_t>(variants[0].users)},
                   {"mean", control_plain.unadjusted_mean}, {"lift", nullptr}, {"ci", nullptr},
                   {"p_value", nullptr}});
   for (std::size_t idx = 1; idx < variants.size(); ++idx) {
     Moments a = control_plain, b = variant_moments(variants[idx], shape);
-    json row = {{"name", variants[idx].name}, {"control", false}, {"users", variants[idx].users},
+    json row = {{"name", variants[idx].name}, {"control", false}, {"users", static_cast<std::uint64_t>(variants[idx].users)},
                 {"mean", b.unadjusted_mean}};
     if (shape.cuped) {
       // θ is fitted on each control/treatment pair, as gbstats does.

@@ -143,6 +143,7 @@ def test_two_models_one_experiment_names_the_better_one(demo):
         server.stop()
 
     table = tailor("experiment", "report", "--db", demo, "--id", "ranker")
+    print(table)
     assert table.index("sample ratio check") < table.index("ctr")
     assert "winner knn" in table
     monitor = json.loads(tailor("monitor", "--db", demo, "--json"))
