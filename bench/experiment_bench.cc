@@ -5,7 +5,10 @@
 // Also times the exposure log's group commit (records/s) with N writer threads.
 //
 //   build/bench/experiment_bench [--users 100000] [--exposures 1000000] [--db /tmp/x.db] [--threads 8]
+// TAILOR_BENCH_KEEP=1 keeps the store; TAILOR_BENCH_REUSE=1 reads a kept one instead of writing it again.
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -27,12 +30,16 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[idx], "--db")) db = argv[idx + 1];
     else if (!std::strcmp(argv[idx], "--threads")) threads = std::stoi(argv[idx + 1]);
   }
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+  const bool reuse = std::filesystem::exists(db) && std::getenv("TAILOR_BENCH_REUSE") != nullptr;
+  if (!reuse)
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
   auto store = store::open_store(db);
   auto definition = experiment::definition_from_json(
       {{"id", "bench"}, {"variants", {{{"name", "control"}}, {{"name", "treatment"}}}}, {"cuped_days", 0}});
-  experiment::create_experiment(*store, definition, 1);
-  experiment::start_experiment(*store, "bench", 1);
+  if (!reuse) {
+    experiment::create_experiment(*store, definition, 1);
+    experiment::start_experiment(*store, "bench", 1);
+  }
   definition = *experiment::load_experiment(*store, "bench");
 
   // Exposures: exposures/users lists per user on average (Poisson), clicks from the population.
@@ -41,8 +48,18 @@ int main(int argc, char** argv) {
   pop.lambda = static_cast<double>(exposures) / static_cast<double>(users) - 1;
   double start = monotonic_seconds();
   std::size_t written = 0, clicks = 0;
-  {
+  if (!reuse) {
+    // As the exposure log writes them: raw records plus the per-user totals, in batches.
+    experiment::UserSummaries summaries(*store);
+    std::vector<store::Record> batch;
     auto writer = store->begin_write();
+    const auto put = [&](store::Record record) {
+      batch.push_back(std::move(record));
+      if (batch.size() < 5000) return;
+      for (const auto& r : batch) writer->put_record(r);
+      for (const auto& r : summaries.fold(batch)) writer->put_record(r);
+      batch.clear();
+    };
     for (std::size_t u = 0; u < users; ++u) {
       const std::string user = "user-" + std::to_string(u);
       const std::size_t variant = *experiment::assign_variant(definition, user);
@@ -59,17 +76,18 @@ int main(int argc, char** argv) {
           exposure.items.push_back("sku-" + std::to_string((u + pos) % 5000));
           exposure.positions.push_back(pos + 1);
         }
-        writer->put_record(experiment::exposure_record(exposure));
+        put(experiment::exposure_record(exposure));
         ++written;
       }
       for (int c = 0; c < static_cast<int>(sim_user.clicks); ++c) {
         const nlohmann::json body = {{"exposure", last}, {"item", "sku-1"}, {"type", "click"}, {"value", 1}, {"shown", true}};
-        writer->put_record({experiment::kAttributionCollection,
-                            "bench." + std::to_string(variant) + "." + std::to_string(c) + "." + user, user, 2000,
-                            body.dump()});
+        put({experiment::kAttributionCollection,
+             "bench." + std::to_string(variant) + "." + std::to_string(c) + "." + user, user, 2000, body.dump()});
         ++clicks;
       }
     }
+    for (const auto& r : batch) writer->put_record(r);
+    for (const auto& r : summaries.fold(batch)) writer->put_record(r);
     writer->commit();
   }
   std::printf("wrote %zu exposures and %zu attributed clicks of %zu users in %.1f s\n", written, clicks, users,
@@ -77,9 +95,11 @@ int main(int argc, char** argv) {
 
   for (int run = 0; run < 3; ++run) {
     start = monotonic_seconds();
+    const std::clock_t cpu_start = std::clock();
     const auto report = experiment::experiment_report(*store, "bench");
     const double seconds = monotonic_seconds() - start;
-    std::printf("report: %.3f s  (users %.0f + %.0f, ctr lift %+.2f%%, p %.3g, srm p %.3g)%s\n", seconds,
+    const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+    std::printf("report: %.3f s wall, %.3f s CPU  (users %.0f + %.0f, ctr lift %+.2f%%, p %.3g, srm p %.3g)%s\n", seconds, cpu,
                 report["srm"]["users"][0].get<double>(), report["srm"]["users"][1].get<double>(),
                 100 * report["metrics"][0]["variants"][1]["lift"].get<double>(),
                 report["metrics"][0]["variants"][1]["p_value"].get<double>(), report["srm"]["p_value"].get<double>(),
@@ -104,6 +124,7 @@ int main(int argc, char** argv) {
                 threads * kPerThread / seconds, static_cast<double>(log.committed()) / static_cast<double>(log.batches()));
   }
   store.reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+  if (std::getenv("TAILOR_BENCH_KEEP") == nullptr)
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
   return 0;
 }

@@ -90,9 +90,12 @@ void ExposureLog::run() {
       try {
         auto writer = store_.begin_write();
         for (const auto& record : batch) writer->put_record(record);
+        if (options_.summaries)
+          for (const auto& record : options_.summaries->fold(batch)) writer->put_record(record);
         writer->commit();
         ok = true;
       } catch (const std::exception& e) {
+        if (options_.summaries) options_.summaries->forget();  // the totals folded in were not committed
         log_warn(std::string("experiment exposure log: commit failed (attempt ") + std::to_string(attempt + 1) +
                  "): " + e.what());
         std::this_thread::sleep_for(std::chrono::milliseconds(20 * (attempt + 1)));

@@ -8,9 +8,9 @@
 //   revenue_per_user x = Σ value of conversion events                    (mean)
 //   items_per_user   x = number of conversion events                     (mean)
 //   count:<type>     x = number of <type> events; value:<type> x = Σ value
-// One pass over the exposure keys (variant and user come from the key and
-// the record's user column: no JSON is parsed for them) and one over the
-// attributions. CUPED reads the pre-period from the event log.
+// The report reads the per-user totals the exposure log writes with every
+// batch (UserSummaries: one small record per user and writer), not the
+// exposures themselves. CUPED reads the pre-period from the event log.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -102,46 +102,55 @@ json experiment_report(const store::Store& store, const std::string& id, const R
   }
   for (const auto& m : metrics) check_metric_name(m);
 
+  // One pass over the per-user totals (UserSummaries); a user's records of
+  // several writers (replicas, restarts) add up.
   std::unordered_map<std::string, UserAgg> users;
   users.reserve(1 << 16);
   std::vector<double> exposures_by_variant(d.variants.size(), 0);
   Timestamp first_exposure = 0;
   store::RecordQuery query;
-  query.collection = kExposureCollection;
+  query.collection = kUserCollection;
   query.key_prefix = d.id + ".";
   store.scan_records(query, [&](const store::Record& record) {
-    const auto parsed = parse_exposure_id(record.key);
-    if (!parsed || parsed->second >= d.variants.size()) return;
-    auto [it, inserted] = users.try_emplace(record.user);
-    if (inserted) it->second.variant = parsed->second;
-    else if (it->second.variant != parsed->second) it->second.mixed = true;
-    it->second.exposures += 1;
-    exposures_by_variant[parsed->second] += 1;
-    if (first_exposure == 0 || record.ts < first_exposure) first_exposure = record.ts;
-  });
-  query.collection = kAttributionCollection;
-  store.scan_records(query, [&](const store::Record& record) {
-    auto it = users.find(record.user);
-    if (it == users.end()) return;
     const auto body = json::parse(record.body, nullptr, false);
     if (!body.is_object()) return;
+    const std::size_t variant = body.value("v", std::size_t{0});
+    if (variant >= d.variants.size()) return;
+    auto [it, inserted] = users.try_emplace(record.user);
     UserAgg& u = it->second;
-    const std::string type = body.value("type", "");
-    const double value = body.value("value", 1.0);
-    const bool shown = body.value("shown", false);
-    if (shown && contains(d.click_types, type)) {
-      u.clicks += 1;
-      const int team = body.value("team", -1);
-      if (team == 0 || team == 1) u.team_clicks[team] += 1;
+    if (inserted) u.variant = variant;
+    else if (u.variant != variant) u.mixed = true;
+    if (body.value("m", false)) u.mixed = true;
+    const double n = body.value("n", 0.0);
+    u.exposures += n;
+    exposures_by_variant[variant] += n;
+    const Timestamp first = body.value("f", Timestamp{0});
+    if (n > 0 && (first_exposure == 0 || first < first_exposure)) first_exposure = first;
+    if (!body.contains("t") || !body["t"].is_object()) return;
+    for (auto type = body["t"].begin(); type != body["t"].end(); ++type) {
+      const auto& a = type.value();
+      if (!a.is_array() || a.size() != 5) continue;
+      const double count = a[0].get<double>(), value = a[1].get<double>(), shown = a[2].get<double>();
+      if (contains(d.click_types, type.key())) {
+        u.clicks += shown;
+        u.team_clicks[0] += a[3].get<double>();
+        u.team_clicks[1] += a[4].get<double>();
+      }
+      if (contains(d.conversion_types, type.key())) {
+        u.conversions += count;
+        u.revenue += value;
+      }
+      auto& t = u.by_type[type.key()];
+      t.first += count;
+      t.second += value;
     }
-    if (contains(d.conversion_types, type)) {
-      u.conversions += 1;
-      u.revenue += value;
-    }
-    auto& t = u.by_type[type];
-    t.first += 1;
-    t.second += value;
   });
+  // Users with totals but no exposure (an attribution whose exposure was in another writer's batch
+  // only) still belong to the analysis once any writer counted an exposure; those with none do not.
+  for (auto it = users.begin(); it != users.end();) {
+    if (it->second.exposures <= 0) it = users.erase(it);
+    else ++it;
+  }
   std::size_t mixed = 0;
   for (auto it = users.begin(); it != users.end();) {
     if (it->second.mixed) {

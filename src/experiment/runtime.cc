@@ -126,8 +126,16 @@ struct Runtime::Live {
   std::vector<Definition> running;  // by id
 };
 
+namespace {
+ExposureLogOptions with_summaries(const store::Store& store, ExposureLogOptions options) {
+  options.summaries = std::make_shared<UserSummaries>(store);
+  return options;
+}
+}  // namespace
+
 Runtime::Runtime(store::Store& store, RuntimeOptions options)
-    : store_(store), options_(options), registry_(store, options.model_refresh_s), log_(store, options.log) {
+    : store_(store), options_(options), registry_(store, options.model_refresh_s),
+      log_(store, with_summaries(store, options.log)) {
   TAILOR_CHECK_ARG(options_.monitor_interval_s >= 1 && options_.monitor_interval_s <= 86400,
                    "experiment_monitor_interval_s: must be in [1, 86400]");
   monitor_thread_ = std::thread([this] { run_monitor(); });

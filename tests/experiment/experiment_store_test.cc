@@ -268,9 +268,18 @@ TEST(Runtime, ServesVariantModelsLogsAndAttributes) {
 
 // Writes exposures and attributions as the runtime would, for `users` users
 // of experiment `id` whose variant is chosen by `variant_of`.
+// Writes the records and the per-user totals the exposure log would write with them.
+void write_with_summaries(store::Store& store, const std::vector<store::Record>& records) {
+  UserSummaries summaries(store);
+  auto writer = store.begin_write();
+  for (const auto& record : records) writer->put_record(record);
+  for (const auto& record : summaries.fold(records)) writer->put_record(record);
+  writer->commit();
+}
+
 void write_synthetic(store::Store& store, const std::string& id, int users,
                      const std::function<std::size_t(int)>& variant_of, const std::function<sim::SimUser(int)>& user_of) {
-  auto writer = store.begin_write();
+  std::vector<store::Record> records;
   for (int u = 0; u < users; ++u) {
     const std::string user = "s" + std::to_string(u);
     const std::size_t variant = variant_of(u);
@@ -278,13 +287,13 @@ void write_synthetic(store::Store& store, const std::string& id, int users,
     std::string last;
     for (int e = 0; e < static_cast<int>(sim_user.exposures); ++e) {
       last = make_exposure_id(id, variant, 5000 + e);
-      writer->put_record({kExposureCollection, last, user, 5000 + e, R"({"items":["x"]})"});
+      records.push_back({kExposureCollection, last, user, 5000 + e, R"({"items":["x"]})"});
     }
     for (int c = 0; c < static_cast<int>(sim_user.clicks); ++c)
-      writer->put_record({kAttributionCollection, id + "." + std::to_string(variant) + "." + std::to_string(c) + "." + user,
-                          user, 6000, json({{"exposure", last}, {"item", "x"}, {"type", "click"}, {"shown", true}}).dump()});
+      records.push_back({kAttributionCollection, id + "." + std::to_string(variant) + "." + std::to_string(c) + "." + user,
+                         user, 6000, json({{"exposure", last}, {"item", "x"}, {"type", "click"}, {"shown", true}}).dump()});
   }
-  writer->commit();
+  write_with_summaries(store, records);
 }
 
 TEST(Report, NamesTheWinnerAndChecksSrmFirst) {
@@ -322,6 +331,31 @@ TEST(Report, NamesTheWinnerAndChecksSrmFirst) {
   EXPECT_THROW(experiment_report(store, "missing"), Error);
 }
 
+TEST(UserSummaries, WritersAddUpAndMixedVariantsAreDropped) {
+  TempStore temp("summaries");
+  auto& store = temp.store();
+  create_experiment(store, definition_from_json(two_way("sum")), 1);
+  // Two writers (replicas) each log one exposure of user a; user b shows up in both variants.
+  const auto exposure = [](const std::string& user, std::size_t variant) {
+    return store::Record{kExposureCollection, make_exposure_id("sum", variant, 10), user, 10, "{}"};
+  };
+  const auto click = [](const std::string& user, std::size_t variant, const std::string& tag) {
+    return store::Record{kAttributionCollection, "sum." + std::to_string(variant) + "." + tag, user, 11,
+                         json({{"type", "click"}, {"shown", true}, {"value", 1}}).dump()};
+  };
+  write_with_summaries(store, {exposure("a", 1), click("a", 1, "x"), exposure("b", 0)});
+  write_with_summaries(store, {exposure("a", 1), exposure("b", 1), exposure("c", 0)});
+  store::RecordQuery query;
+  query.collection = kUserCollection;
+  EXPECT_EQ(store.count_records(query), 5u) << "one record per user and writer";
+  const auto report = experiment_report(store, "sum");
+  EXPECT_EQ(report["multiple_variant_users"], 1);
+  EXPECT_EQ(report["variants"][1]["exposures"], 2);  // a's two exposures, one per writer
+  EXPECT_EQ(report["srm"]["users"][0], 1);           // c
+  EXPECT_EQ(report["srm"]["users"][1], 1);           // a; b is dropped
+  EXPECT_DOUBLE_EQ(report["metrics"][0]["variants"][1]["mean"].get<double>(), 0.5);  // 1 click / 2 exposures
+}
+
 TEST(Report, InterleavingSignTest) {
   TempStore temp("interleave");
   auto& store = temp.store();
@@ -331,18 +365,18 @@ TEST(Report, InterleavingSignTest) {
   start_experiment(store, "tdi", 1);
   // 300 users: team B's items get a click from 60% of them, team A's from 30%.
   sim::Rng rng(11);
-  auto writer = store.begin_write();
+  std::vector<store::Record> records;
   for (int u = 0; u < 300; ++u) {
     const std::string user = "t" + std::to_string(u);
     const std::string exposure = make_exposure_id("tdi", 0, 100);
-    writer->put_record({kExposureCollection, exposure, user, 100, R"({"items":["x","y"],"teams":[0,1]})"});
+    records.push_back({kExposureCollection, exposure, user, 100, R"({"items":["x","y"],"teams":[0,1]})"});
     int n = 0;
     for (int team : {0, 1})
       if (rng.bernoulli(team == 1 ? 0.6 : 0.3))
-        writer->put_record({kAttributionCollection, "tdi.0." + std::to_string(n++) + "." + user, user, 101,
-                            json({{"exposure", exposure}, {"type", "click"}, {"shown", true}, {"team", team}}).dump()});
+        records.push_back({kAttributionCollection, "tdi.0." + std::to_string(n++) + "." + user, user, 101,
+                           json({{"exposure", exposure}, {"type", "click"}, {"shown", true}, {"team", team}}).dump()});
   }
-  writer->commit();
+  write_with_summaries(store, records);
   const auto report = experiment_report(store, "tdi");
   const auto& i = report["interleaving"];
   EXPECT_GT(i["wins_b"].get<std::size_t>(), i["wins_a"].get<std::size_t>());

@@ -15,8 +15,10 @@
 //   "experiment.attribution" key "<exp>.<variant idx>.<16 hex time>.<event hash>", user set,
 //                            body {"exposure","item","type","value","shown","team"?}
 //   "experiment.monitor"     key record_time_key(interval start, "<exp>.<variant>"), body counts of one interval
-// Ids carry the variant so that a report over a million exposures reads keys
-// and users only, never a JSON body (the 2 s goal in bench/experiment_bench.cc).
+//   "experiment.user"        key "<exp>.<user>.<writer>", user set: one writer's running totals of one
+//                            user (UserSummaries), written in the same transaction as the records
+//                            they count, so a report reads one small record per user instead of
+//                            every exposure (the 2 s goal for a million exposures, bench/experiment_bench.cc)
 //
 // The statistics are a pure library of their own: tailor/experiment/stats.h.
 #pragma once
@@ -50,6 +52,7 @@ inline constexpr const char* kExperimentCollection = "experiment";
 inline constexpr const char* kExposureCollection = "experiment.exposure";
 inline constexpr const char* kAttributionCollection = "experiment.attribution";
 inline constexpr const char* kMonitorCollection = "experiment.monitor";
+inline constexpr const char* kUserCollection = "experiment.user";
 
 // ------------------------------------------------------------ definition ---
 
@@ -184,6 +187,38 @@ std::string make_exposure_id(const std::string& experiment, std::size_t variant,
 std::optional<std::pair<std::string, std::size_t>> parse_exposure_id(std::string_view id);
 store::Record exposure_record(const Exposure& exposure);
 
+// Per-user running totals that the exposure log writes beside the exposures
+// and attributions of each batch, in the same transaction: variant, number of
+// exposures, and per event type (count, Σ value, shown count, shown count per
+// interleaving team). Each writer (process) owns its keys (a random writer id
+// in the key), so replicas never overwrite each other's totals; a report sums
+// a user's records. Only the log's writer thread calls fold(); not thread-safe.
+class UserSummaries {
+ public:
+  explicit UserSummaries(const store::Store& store);
+  // The summary records to write with `batch` (exposure and attribution
+  // records; others are ignored).
+  std::vector<store::Record> fold(const std::vector<store::Record>& batch);
+  // After a failed commit: drop the cached totals; the store holds the truth.
+  void forget();
+
+ private:
+  struct TypeTotals {
+    double count = 0, value = 0, shown = 0, team[2] = {0, 0};
+  };
+  struct Totals {
+    std::size_t variant = 0;
+    bool mixed = false;
+    double exposures = 0;
+    Timestamp first = 0;
+    std::map<std::string, TypeTotals> types;
+  };
+  Totals& totals(const std::string& key, std::size_t variant, Timestamp ts, bool& fresh);
+  const store::Store& store_;
+  std::string writer_;
+  std::unordered_map<std::string, Totals> cache_;
+};
+
 // The asynchronous exposure log: a bounded queue drained by one background
 // thread that writes everything queued in one transaction (group commit).
 //
@@ -201,6 +236,7 @@ struct ExposureLogOptions {
   int flush_interval_ms = 20;       // the writer wakes at least this often; [1, 10000]
   std::size_t max_queue = 100000;   // exposures waiting at most; [1, 10'000'000]
   std::size_t max_batch = 5000;     // exposures per transaction at most
+  std::shared_ptr<UserSummaries> summaries;  // written with each batch when set (the runtime sets it)
 };
 
 class ExposureLog {
