@@ -123,7 +123,6 @@ json experiment_report(const store::Store& store, const std::string& id, const R
     if (body.value("m", false)) u.mixed = true;
     const double n = body.value("n", 0.0);
     u.exposures += n;
-    exposures_by_variant[variant] += n;
     const Timestamp first = body.value("f", Timestamp{0});
     if (n > 0 && (first_exposure == 0 || first < first_exposure)) first_exposure = first;
     if (!body.contains("t") || !body["t"].is_object()) return;
@@ -199,7 +198,10 @@ json experiment_report(const store::Store& store, const std::string& id, const R
   }
 
   std::vector<double> users_by_variant(d.variants.size(), 0), weights;
-  for (const auto& [user_id, u] : users) users_by_variant[u.variant] += 1;
+  for (const auto& [user_id, u] : users) {
+    users_by_variant[u.variant] += 1;
+    exposures_by_variant[u.variant] += u.exposures;  // of the users analysed (mixed ones are out)
+  }
   for (const auto& v : d.variants) weights.push_back(v.weight);
   const double srm = srm_p_value(users_by_variant, weights);
   const double weight_total = std::accumulate(weights.begin(), weights.end(), 0.0);
