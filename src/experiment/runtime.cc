@@ -277,6 +277,16 @@ void Runtime::count(const std::string& experiment, std::size_t variant, const st
 
 void Runtime::on_events(const std::vector<data::Event>& events) {
   if (events.empty() || stopped_) return;
+  // Called after the events' commit: they are acknowledged whatever happens
+  // here, so a failure to attribute is logged, never thrown at the writer.
+  try {
+    attribute(events);
+  } catch (const std::exception& e) {
+    log_warn(std::string("experiment attribution of ") + std::to_string(events.size()) + " event(s) failed: " + e.what());
+  }
+}
+
+void Runtime::attribute(const std::vector<data::Event>& events) {
   const auto current = live();
   if (current->running.empty()) return;
   const Timestamp now = now_seconds();

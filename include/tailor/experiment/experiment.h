@@ -392,6 +392,7 @@ class Runtime {
  private:
   struct Live;
   std::shared_ptr<const Live> live();
+  void attribute(const std::vector<data::Event>& events);
   void run_monitor();
   void count(const std::string& experiment, std::size_t variant, const std::string& model, int exposures, int clicks,
              int conversions);
