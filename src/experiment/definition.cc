@@ -281,6 +281,13 @@ Definition start_experiment(store::Store& store, const std::string& id, Timestam
   if (!d) throw_error(ErrorCode::kNotFound, "experiment '" + id + "' does not exist");
   TAILOR_CHECK_ARG(d->status == Status::kDraft, "status: experiment '" + id + "' is " +
                                                     std::string(status_name(d->status)) + ", only a draft can start");
+  // A variant whose model is not trained would fail every request it serves: refuse to start instead.
+  for (std::size_t idx = 0; idx < d->variants.size(); ++idx) {
+    const auto& name = d->variants[idx].model;
+    TAILOR_CHECK_ARG(name.empty() || store.get_artifact(model::model_artifact_name(name)).has_value(),
+                     "variants[" + std::to_string(idx) + "].model: '" + name +
+                         "' is not trained in this store (tailor train --model " + name + ")");
+  }
   d->status = Status::kRunning;
   d->started_at = now;
   write_definition(store, *d);

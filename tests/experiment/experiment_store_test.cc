@@ -74,6 +74,15 @@ TEST(Lifecycle, CreateStartStopAndLayerBuckets) {
   const auto placed = create_experiment(store, definition_from_json(second), 100);
   EXPECT_EQ(placed.bucket_start, 6000);
   EXPECT_EQ(placed.bucket_end, 10000);
+  auto untrained = two_way("untrained");
+  untrained["variants"][1]["model"] = "als";
+  create_experiment(store, definition_from_json(untrained), 100);
+  try {
+    start_experiment(store, "untrained", 200);
+    FAIL() << "started with a model the store does not have";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("variants[1].model"), std::string::npos) << e.what();
+  }
   EXPECT_EQ(start_experiment(store, "first", 200).status, Status::kRunning);
   EXPECT_THROW(start_experiment(store, "first", 200), Error);
   EXPECT_EQ(stop_experiment(store, "first", 300).stopped_at, 300);
@@ -83,7 +92,7 @@ TEST(Lifecycle, CreateStartStopAndLayerBuckets) {
   const auto loaded = load_experiment(*reopened, "second");
   ASSERT_TRUE(loaded);
   EXPECT_EQ(loaded->bucket_start, 6000);
-  EXPECT_EQ(list_experiments(*reopened).size(), 2u);
+  EXPECT_EQ(list_experiments(*reopened).size(), 3u);
 }
 
 store::Record test_record(int idx) {
