@@ -59,6 +59,14 @@ if ! "$GORSE_VENV/bin/python" -c 'import gorse, pytest' 2>/dev/null; then
   python3 -m venv "$GORSE_VENV"
   "$GORSE_VENV/bin/pip" install --quiet "PyGorse==0.5.1" pytest
 fi
+# GrowthBook's statistics engine, the reference tests/experiment/gbstats_parity_test.py
+# holds Tailor's experiment statistics to (1e-6), pinned in its own virtualenv.
+GBSTATS_VENV="$HOME/.cache/tailor/gbstats-venv"
+if ! "$GBSTATS_VENV/bin/python" -c 'import gbstats.gbstats, pytest, importlib.metadata as m; assert m.version("gbstats") == "0.8.0"' 2>/dev/null; then
+  echo "setup: installing gbstats 0.8.0 into $GBSTATS_VENV"
+  python3 -m venv "$GBSTATS_VENV"
+  "$GBSTATS_VENV/bin/pip" install --quiet "gbstats==0.8.0" pytest
+fi
 if ! command -v npm >/dev/null; then
   echo "setup: installing npm"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -47,6 +47,8 @@ server::ServeConfig resolve_config(const ServeArgs& args, const GlobalOptions& g
   if (given("--retrain-interval")) options.retrain_interval_s = args.flags.retrain_interval_s;
   if (given("--retrain-after-events")) options.retrain_after_events = args.flags.retrain_after_events;
   if (given("--rec-cache-entries")) options.rec_cache_entries = args.flags.rec_cache_entries;
+  if (given("--experiment-sync-exposures")) options.experiment_sync_exposures = args.flags.experiment_sync_exposures;
+  if (given("--experiment-flush-ms")) options.experiment_flush_ms = args.flags.experiment_flush_ms;
   if (given("--access-log")) options.access_log = args.flags.access_log == "off" ? "" : args.flags.access_log;
   // --threads N: N HTTP workers (default 4 x cores, at least 8) and N training threads.
   if (global.threads > 0) {
@@ -113,6 +115,10 @@ void register_serve(CLI::App& app, GlobalOptions& global) {
                   "Recommendation answers cached (default 100000; 0 = no cache)");
   cmd->add_option("--access-log", args->flags.access_log,
                   "JSON access log, one line per request: stderr, a file path, or off (default off)");
+  cmd->add_option("--experiment-sync-exposures", args->flags.experiment_sync_exposures,
+                  "1 (default): an exposure_id is answered only once durable; 0: committed within --experiment-flush-ms");
+  cmd->add_option("--experiment-flush-ms", args->flags.experiment_flush_ms,
+                  "Experiment exposure log flush interval in ms (default 20)");
   cmd->callback([args, &global] { run_serve(*args, global); });
 }
 

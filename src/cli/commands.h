@@ -35,6 +35,7 @@ void register_report(CLI::App& app, GlobalOptions& global);  // @profile
 void register_llm(CLI::App& app, GlobalOptions& global);  // @llm: embed, generate (cmd_llm.cc)
 void register_semantic(CLI::App& app, GlobalOptions& global);  // @semantic: search (cmd_semantic.cc)
 void register_intent_copy(CLI::App& app, GlobalOptions& global);  // @semantic: intent, copy (cmd_copy.cc)
+void register_experiment(CLI::App& app, GlobalOptions& global);  // @experiment: experiment, monitor (cmd_experiment.cc)
 
 // Prints a JSON document on stdout (pretty when stdout is a terminal).
 void print_json(const nlohmann::json& doc);

@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   cli::register_llm(app, global);  // @llm
   cli::register_semantic(app, global);  // @semantic
   cli::register_intent_copy(app, global);  // @semantic
+  cli::register_experiment(app, global);  // @experiment
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -69,6 +69,13 @@ const std::vector<Setting>& settings() {
        TAILOR_FIELD(options.llm_embedder_url)},
       {"llm_embedder_remote_model", "\"model\" sent to llm_embedder_url", TAILOR_FIELD(options.llm_embedder_remote_model)},
       {"llm_api_key", "bearer token for llm_embedder_url", TAILOR_FIELD(options.llm_api_key)},
+      {"experiment_sync_exposures",
+       "1 = answers carrying an exposure_id wait for its durable group commit, 0 = commit within experiment_flush_ms",
+       TAILOR_FIELD(options.experiment_sync_exposures)},
+      {"experiment_flush_ms", "experiment exposure log flush interval, ms; [1, 10000]",
+       TAILOR_FIELD(options.experiment_flush_ms)},
+      {"experiment_monitor_interval_s", "one experiment monitor point per variant per interval, s; [1, 86400]",
+       TAILOR_FIELD(options.experiment_monitor_interval_s)},
   };
   return table;
 }

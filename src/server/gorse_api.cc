@@ -169,6 +169,7 @@ bool known_neighbor_name(const std::string& name, const model::Recommender* rec)
 struct GorseApi::Impl {
   store::Store& store;
   std::function<std::shared_ptr<const model::Recommender>()> model;
+  std::function<experiment::Runtime*()> experiments;  // null or returning null = no experiments
 
   // The current model, or null before the first one exists (model() says
   // kUnavailable then); every list route answers [] without one.
@@ -569,10 +570,23 @@ struct GorseApi::Impl {
     query.n = overfetch(n, offset);
     query.categories = categories;
     query.all_categories = true;
-    const rank::RecommendResult answer = rank::recommend_for_user(store, *rec, query);
     ListFilter filter{store, categories, {}};
     filter.exclude_seen_by(params.text("user-id"));
-    const Ranked page = page_of(ranked_items(*rec, answer.items), filter, offset, n);
+    // Experiments: the variant's model ranks, and the page shown is the exposure.
+    const auto served = experiment::serve_recommendation(
+        experiments ? experiments() : nullptr, "gorse_recommend", store, rec, query, offset,
+        req.get_header_value("X-Request-Id"), [&](const model::Recommender& model, const rank::RecommendResult& answer) {
+          std::vector<experiment::RankedItem> shown;
+          for (const auto& [item, score] : page_of(ranked_items(model, answer.items), filter, offset, n))
+            shown.push_back({item, static_cast<float>(score)});
+          return shown;
+        });
+    Ranked page;
+    for (const auto& r : served.items) page.emplace_back(r.item, r.score);
+    if (served.exposure) {
+      res.set_header("X-Tailor-Experiment", served.header_value());
+      res.set_header("X-Tailor-Exposure-Id", served.exposure->id);
+    }
 
     // Gorse writes back only for a user that exists (no auto-insert).
     if (!write_back_type.empty() && !page.empty() && store.get_user(user)) {
@@ -778,8 +792,9 @@ struct GorseApi::Impl {
   }
 };
 
-GorseApi::GorseApi(store::Store& store, std::function<std::shared_ptr<const model::Recommender>()> model)
-    : impl_(new Impl{store, std::move(model), {}, nullptr, nullptr}) {}
+GorseApi::GorseApi(store::Store& store, std::function<std::shared_ptr<const model::Recommender>()> model,
+                   std::function<experiment::Runtime*()> experiments)
+    : impl_(new Impl{store, std::move(model), std::move(experiments), {}, nullptr, nullptr}) {}
 
 GorseApi::~GorseApi() = default;
 

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "tailor/experiment/experiment.h"
 #include "tailor/server/server.h"
 
 namespace httplib {
@@ -39,7 +40,10 @@ class GorseApi {
  public:
   // `model` returns the model requests see now and throws Unavailable when
   // there is none; `store` outlives this object. Handlers are thread-safe.
-  GorseApi(store::Store& store, std::function<std::shared_ptr<const model::Recommender>()> model);
+  // `experiments` returns the experiment runtime /api/recommend serves
+  // through (null = none).
+  GorseApi(store::Store& store, std::function<std::shared_ptr<const model::Recommender>()> model,
+           std::function<experiment::Runtime*()> experiments = {});
   ~GorseApi();
   GorseApi(const GorseApi&) = delete;
   GorseApi& operator=(const GorseApi&) = delete;

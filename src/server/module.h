@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gorse_api.h"  // RouteHandler
+#include "tailor/experiment/experiment.h"
 #include "tailor/server/server.h"
 
 namespace httplib {
@@ -47,6 +48,11 @@ struct ServerContext {
   const ServerOptions& options;
   // The model requests see now; throws Unavailable when there is none.
   std::function<std::shared_ptr<const model::Recommender>()> model;
+  // Experiments (src/experiment): set by the experiment route module when it
+  // is built; the recommendation routes serve through it (variant model,
+  // exposure log) and the commit hook hands it new events for attribution.
+  // Null when the build has no experiment module.
+  std::shared_ptr<experiment::Runtime> experiments;
 };
 
 class RouteModule {
@@ -60,6 +66,9 @@ class RouteModule {
   // background threads, flush queues. Must not throw.
   virtual void stop() noexcept {}
 };
+
+// Factories of the modules (one per routes_<component>.cc).
+std::unique_ptr<RouteModule> make_experiment_routes(ServerContext& context);
 
 // Every module of this build, in route-table order.
 std::vector<std::unique_ptr<RouteModule>> make_route_modules(ServerContext& context);

@@ -6,8 +6,8 @@ namespace tailor::server {
 
 std::vector<std::unique_ptr<RouteModule>> make_route_modules(ServerContext& context) {
   std::vector<std::unique_ptr<RouteModule>> modules;
-  (void)context;
   // @modules: one line per component, e.g. modules.push_back(make_campaign_routes(context));
+  modules.push_back(make_experiment_routes(context));  // @experiment
   return modules;
 }
 

@@ -107,6 +107,25 @@ json schemas() {
                     {"labels", array_of(str)},
                     {"segment", {{"type", "object"}, {"nullable", true}, {"additionalProperties", true}}}}}};
   s["OpenAPI"] = {{"type", "object"}, {"additionalProperties", true}};
+  // Experiments (routes_experiment.cc); the definition's fields are documented in experiment.h.
+  json experiment = {{"type", "object"}, {"additionalProperties", true}};
+  experiment["properties"]["id"] = str;
+  experiment["properties"]["variants"] = array_of(string_map());
+  experiment["properties"]["status"] = str;
+  s["ExperimentInput"] = experiment;
+  s["Experiment"] = experiment;
+  json experiment_list = {{"type", "object"}};
+  experiment_list["properties"]["experiments"] = array_of(ref("Experiment"));
+  s["ExperimentList"] = experiment_list;
+  json results = {{"type", "object"}, {"additionalProperties", true}};
+  results["properties"]["srm"] = string_map();
+  results["properties"]["metrics"] = array_of(string_map());
+  results["properties"]["verdict"] = string_map();
+  s["ExperimentResults"] = results;
+  json monitor = {{"type", "object"}, {"additionalProperties", true}};
+  monitor["properties"]["series"] = array_of(string_map());
+  monitor["properties"]["alerts"] = array_of(string_map());
+  s["Monitor"] = monitor;
   s.update(gorse::openapi_schemas());
   return s;
 }

@@ -190,6 +190,11 @@ void ServerOptions::validate() const {
                    "retrain_interval_s must be in [0, 2592000] (0 = off)");
   TAILOR_CHECK_ARG(retrain_after_events >= 0, "retrain_after_events must be >= 0 (0 = off)");
   TAILOR_CHECK_ARG(rec_cache_entries <= 10'000'000, "rec_cache_entries must be in [0, 10000000]");
+  TAILOR_CHECK_ARG(experiment_sync_exposures == 0 || experiment_sync_exposures == 1,
+                   "experiment_sync_exposures must be 0 or 1");
+  TAILOR_CHECK_ARG(experiment_flush_ms >= 1 && experiment_flush_ms <= 10000, "experiment_flush_ms must be in [1, 10000]");
+  TAILOR_CHECK_ARG(experiment_monitor_interval_s >= 1 && experiment_monitor_interval_s <= 86400,
+                   "experiment_monitor_interval_s must be in [1, 86400]");
 }
 
 struct Server::Impl {
@@ -313,7 +318,8 @@ struct Server::Impl {
     };
     for (const auto& [info, handler] : table) add(info, handler, nullptr);
     // The Gorse routes go through the same table, so auth, rate limits, metrics and the spec cover them.
-    gorse = std::make_unique<GorseApi>(*store, [this] { return current()->model; });
+    gorse = std::make_unique<GorseApi>(*store, [this] { return current()->model; },
+                                       [this] { return context ? context->experiments.get() : nullptr; });
     for (auto& [info, call] : gorse->routes()) add(info, nullptr, std::move(call));
     context = std::make_unique<ServerContext>(
         ServerContext{*store, options, [this] { return current()->model; }});
@@ -665,10 +671,13 @@ struct Server::Impl {
     rq.diversity = query.number("diversity", 0, 0, 1);
     rq.include_seen = query.flag("include_seen");
     const bool explain = query.flag("explain");
+    // Experiments: a user in a live one gets the variant's answer with an
+    // exposure of its own, so never a cached body.
+    const bool in_experiment = context->experiments && context->experiments->applies("recommendations", rq.user);
     // The key holds every input of the answer; the generations are read
     // before the answer is computed, so it is never older than its key.
     std::string cache_key;
-    if (rec_cache->enabled()) {
+    if (rec_cache->enabled() && !in_experiment) {
       RecCacheKey key;
       key.add(snap->generation).add(generations.catalogue()).add(generations.user(rq.user)).add(rq.user).add(rq.n);
       key.add(rq.categories.size());
@@ -683,15 +692,21 @@ struct Server::Impl {
         return;
       }
     }
-    const rank::RecommendResult answer = rank::recommend_for_user(*store, *snap->model, rq);
+    const auto answer = experiment::serve_recommendation(context->experiments.get(), "recommendations", *store,
+                                                         snap->model, rq, 0, req.get_header_value("X-Request-Id"));
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& r : answer.items)
-      items.push_back(rank::scored_item_json(*store, snap->model->item_ids().id(r.item), r.score));
-    nlohmann::json doc = {{"user", rq.user}, {"model", snap->model->name()}, {"items", items}};
+    for (const auto& r : answer.items) items.push_back(rank::scored_item_json(*store, r.item, r.score));
+    nlohmann::json doc = {{"user", rq.user}, {"model", answer.model->name()}, {"items", items}};
+    if (answer.exposure) {
+      doc["experiment"] = answer.experiment_json();
+      doc["exposure_id"] = answer.exposure->id;
+      res.set_header("X-Tailor-Experiment", answer.header_value());
+      res.set_header("X-Tailor-Exposure-Id", answer.exposure->id);
+    }
     if (explain)
       doc["explain"] = {{"source", answer.source},
                         {"history_length", answer.history_length},
-                        {"known_to_model", snap->model->user_ids().find(rq.user).has_value()},
+                        {"known_to_model", answer.model->user_ids().find(rq.user).has_value()},
                         {"excluded_seen", !rq.include_seen},
                         {"diversity", rq.diversity},
                         {"categories", rq.categories}};
@@ -851,6 +866,7 @@ struct Server::Impl {
     for (const auto& user : written.users) generations.bump_user(user);
     if (written.catalogue) generations.bump_catalogue();
     if (written.events == 0) return;
+    if (context && context->experiments) context->experiments->on_events(written.new_events);  // attribution
     const auto total = events_written += static_cast<std::int64_t>(written.events);
     if (options.retrain_after_events > 0 && total - events_at_training_start >= options.retrain_after_events)
       scheduler_cv.notify_one();  // the scheduler checks now rather than at its next tick

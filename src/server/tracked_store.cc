@@ -21,6 +21,7 @@ class TrackedWriter final : public store::StoreWriter {
     if (written) {
       summary_.users.insert(event.user_id);
       ++summary_.events;
+      summary_.new_events.push_back(event);
       // The event may create an empty item row; that is not a catalogue
       // change that matters: answers only name items the model knows.
     }

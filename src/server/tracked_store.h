@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "tailor/store/store.h"
 
@@ -27,6 +28,7 @@ struct WriteSummary {
   std::unordered_set<std::string> users;  // users whose events or attributes changed
   bool catalogue = false;                 // an item was written or deleted
   std::size_t events = 0;                 // events newly stored (duplicates not counted)
+  std::vector<data::Event> new_events;    // those events (experiments attribute them to exposures)
 };
 
 class TrackedStore final : public store::Store {

@@ -55,6 +55,9 @@ llm_embedder_model = "/models/e5.gguf"
 llm_embedder_url = "http://127.0.0.1:9001"
 llm_embedder_remote_model = "e5"
 llm_api_key = "sk-test"
+experiment_sync_exposures = 0
+experiment_flush_ms = 50
+experiment_monitor_interval_s = 300
 )";
 
 TEST(ServeConfig, TomlSetsEverySetting) {
@@ -83,6 +86,9 @@ TEST(ServeConfig, TomlSetsEverySetting) {
   EXPECT_EQ(o.llm_embedder_url, "http://127.0.0.1:9001");
   EXPECT_EQ(o.llm_embedder_remote_model, "e5");
   EXPECT_EQ(o.llm_api_key, "sk-test");
+  EXPECT_EQ(o.experiment_sync_exposures, 0);
+  EXPECT_EQ(o.experiment_flush_ms, 50);
+  EXPECT_EQ(o.experiment_monitor_interval_s, 300);
   // The example sets every key the table knows: nothing was forgotten in it.
   std::size_t keys_in_example = 0;
   for (const auto& setting : serve_settings())

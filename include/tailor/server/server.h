@@ -112,6 +112,12 @@ struct ServerOptions {
   std::string llm_embedder_url;
   std::string llm_embedder_remote_model;
   std::string llm_api_key;
+  // Experiments (src/experiment): 1 = a response carrying an exposure_id is
+  // sent only after the exposure's group commit (durable); 0 = sent at once,
+  // committed within experiment_flush_ms (lost if the process dies first).
+  int experiment_sync_exposures = 1;  // 0 or 1
+  int experiment_flush_ms = 20;       // exposure log writer wake-up; [1, 10000]
+  int experiment_monitor_interval_s = 60;  // one monitor point per variant per interval; [1, 86400]
   // Throws InvalidArgument naming the field that is out of range.
   void validate() const;
 };
